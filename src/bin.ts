@@ -1,0 +1,57 @@
+/**
+ * Entry point: runs the CLI, turns a failure into one line on stderr and
+ * its exit code (see ExitCodes.ts), and Ctrl-C / SIGTERM into 130 / 143.
+ */
+import * as NodeContext from "@effect/platform-node/NodeContext"
+import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
+import * as Cause from "effect/Cause"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Logger from "effect/Logger"
+import * as LogLevel from "effect/LogLevel"
+import * as Option from "effect/Option"
+import { run } from "./Cli.js"
+import { ExitCode, exitCodeOf } from "./ExitCodes.js"
+import * as Output from "./Output.js"
+
+const report = (error: unknown) =>
+  Effect.gen(function*() {
+    // @effect/cli has already printed its own validation message.
+    if ((error as { _tag?: string })._tag !== "ValidationError" && !isCliError(error)) {
+      yield* Output.stderr(`unify-explore: ${(error as Error).message ?? String(error)}`)
+    }
+    process.exitCode = exitCodeOf(isCliError(error) ? { _tag: "ValidationError" } : error)
+  })
+
+const isCliError = (error: unknown) => {
+  const tag = (error as { _tag?: string })._tag ?? ""
+  return ["CommandMismatch", "CorrectedFlag", "HelpRequested", "MissingFlag", "MissingValue",
+    "NoBuiltInMatch", "UnclusteredFlag", "InvalidArgument", "InvalidValue", "MultipleValuesDetected",
+    "MissingSubcommand"].includes(tag)
+}
+
+const level = process.env.UNIFY_EXPLORE_LOG === "debug" ? LogLevel.Debug : LogLevel.Warning
+
+const program = run(process.argv).pipe(
+  Effect.catchAll(report),
+  Effect.catchAllDefect((defect) =>
+    Effect.zipRight(
+      Output.stderr(`unify-explore: internal error: ${defect instanceof Error ? defect.message : String(defect)}`),
+      Effect.sync(() => void (process.exitCode = ExitCode.internal))
+    )
+  ),
+  Logger.withMinimumLogLevel(level),
+  Effect.provide(Logger.replace(Logger.defaultLogger, Logger.prettyLogger({ stderr: true, colors: false }))),
+  Effect.provide(NodeContext.layer)
+)
+
+NodeRuntime.runMain(program, {
+  disableErrorReporting: true,
+  teardown: (exit, onExit) => {
+    if (Exit.isFailure(exit) && Cause.isInterruptedOnly(exit.cause)) {
+      onExit(ExitCode.interrupted)
+    } else {
+      onExit(Option.getOrElse(Option.fromNullable(process.exitCode as number | undefined), () => 0))
+    }
+  }
+})

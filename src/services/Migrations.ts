@@ -1,0 +1,124 @@
+/**
+ * Versioned schema migrations, applied in order, each in its own
+ * transaction. Append new versions; never edit one that has shipped.
+ */
+import { columnsOf } from "../domain/Rows.js"
+import type { Resource } from "../domain/Resource.js"
+import { tableOf } from "../domain/Resource.js"
+
+const INTEGER_COLUMNS = new Set([
+  "is_blocked",
+  "is_bounced",
+  "is_canceled",
+  "is_opted_out",
+  "is_paused",
+  "is_replied",
+  "version",
+  "sequence_version",
+  "step_number",
+  "email_opens",
+  "email_clicks"
+])
+
+const INDEXED: Record<Resource, ReadonlyArray<string>> = {
+  enrollments: [
+    "updated_at",
+    "status",
+    "sequence_id",
+    "mailbox_id",
+    "person_id",
+    "company_id",
+    "play_id"
+  ],
+  "enrollment-steps": [
+    "updated_at",
+    "enrollment_id",
+    "sequence_id, step_number",
+    "status",
+    "type",
+    "mailbox_id",
+    "person_id"
+  ]
+}
+
+const recordTable = (resource: Resource) => {
+  const table = tableOf(resource)
+  const columns = columnsOf(resource).map((name) =>
+    `  ${name} ${INTEGER_COLUMNS.has(name) ? "INTEGER" : "TEXT"}`
+  )
+  const indexes = INDEXED[resource].map((cols) =>
+    `CREATE INDEX ${table}_${cols.replace(/, /g, "_")} ON ${table} (${cols});`
+  )
+  return [
+    `CREATE TABLE ${table} (`,
+    "  id TEXT PRIMARY KEY NOT NULL,",
+    "  updated_at TEXT NOT NULL,",
+    ...columns.map((c) => `${c},`),
+    "  data TEXT NOT NULL,",
+    "  job_id TEXT NOT NULL,",
+    "  synced_at TEXT NOT NULL",
+    ");",
+    ...indexes
+  ].join("\n")
+}
+
+export const migrations: ReadonlyArray<{ readonly version: number; readonly sql: string }> = [
+  {
+    version: 1,
+    sql: [
+      recordTable("enrollments"),
+      recordTable("enrollment-steps"),
+      `CREATE TABLE jobs (
+  job_id TEXT PRIMARY KEY NOT NULL,
+  resource TEXT NOT NULL,
+  filter TEXT NOT NULL,
+  api_paths TEXT NOT NULL,
+  status TEXT NOT NULL,
+  total_rows INTEGER,
+  error_code TEXT,
+  created_at TEXT NOT NULL,
+  expires_at TEXT NOT NULL,
+  canceled_at TEXT,
+  requested_at TEXT NOT NULL,
+  format TEXT,
+  page_size INTEGER,
+  pages_done INTEGER NOT NULL DEFAULT 0,
+  rows_done INTEGER NOT NULL DEFAULT 0,
+  completed_at TEXT,
+  replaced_by TEXT
+);
+CREATE INDEX jobs_resource_status ON jobs (resource, status);
+CREATE INDEX jobs_requested_at ON jobs (requested_at);
+CREATE TABLE job_pages (
+  job_id TEXT NOT NULL REFERENCES jobs (job_id),
+  page INTEGER NOT NULL,
+  rows INTEGER NOT NULL,
+  max_updated_at TEXT,
+  committed_at TEXT NOT NULL,
+  PRIMARY KEY (job_id, page)
+);
+CREATE TABLE checkpoints (
+  resource TEXT PRIMARY KEY NOT NULL,
+  updated_at TEXT NOT NULL,
+  job_id TEXT NOT NULL,
+  advanced_at TEXT NOT NULL
+);
+CREATE TABLE sync_runs (
+  id INTEGER PRIMARY KEY,
+  resource TEXT NOT NULL,
+  started_at TEXT NOT NULL,
+  finished_at TEXT,
+  outcome TEXT NOT NULL,
+  job_id TEXT,
+  jobs_created INTEGER NOT NULL DEFAULT 0,
+  rows_received INTEGER NOT NULL DEFAULT 0,
+  rows_changed INTEGER NOT NULL DEFAULT 0,
+  message TEXT
+);
+CREATE TABLE meta (
+  key TEXT PRIMARY KEY NOT NULL,
+  value TEXT NOT NULL
+);`
+    ].join("\n")
+  }
+]

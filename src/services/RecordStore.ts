@@ -1,0 +1,135 @@
+/**
+ * Writes the mirror: a page of rows together with its bookkeeping in one
+ * transaction, and a job's completion together with the checkpoint in
+ * another. Nothing else writes record tables.
+ */
+import type BetterSqlite3 from "better-sqlite3"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import type { Resource } from "../domain/Resource.js"
+import { tableOf } from "../domain/Resource.js"
+import { columnsOf, type StoredRow } from "../domain/Rows.js"
+import { Database } from "./Database.js"
+
+export interface PageCommit {
+  readonly resource: Resource
+  readonly jobId: string
+  readonly page: number
+  readonly rows: ReadonlyArray<StoredRow>
+  readonly syncedAt: string
+}
+
+export interface Checkpoint {
+  readonly updatedAt: string
+  readonly jobId: string
+  readonly advancedAt: string
+}
+
+const upsertSql = (resource: Resource) => {
+  const table = tableOf(resource)
+  const columns = ["id", "updated_at", ...columnsOf(resource), "data", "job_id", "synced_at"]
+  const updates = columns.slice(1).map((c) => `${c} = excluded.${c}`).join(", ")
+  // Same instant with other content also wins: the API may correct a row
+  // without moving updated_at, and the newest job is the best witness.
+  return `INSERT INTO ${table} (${columns.join(", ")})
+    VALUES (${columns.map(() => "?").join(", ")})
+    ON CONFLICT (id) DO UPDATE SET ${updates}
+    WHERE excluded.updated_at > ${table}.updated_at
+       OR (excluded.updated_at = ${table}.updated_at AND excluded.data <> ${table}.data)`
+}
+
+export class RecordStore extends Context.Tag("unify-explore/RecordStore")<
+  RecordStore,
+  Effect.Effect.Success<typeof make>
+>() {
+  static layer = Layer.effect(RecordStore, Effect.suspend(() => make))
+}
+
+const make = Effect.gen(function*() {
+  const database = yield* Database
+  const statements = new Map<Resource, BetterSqlite3.Statement>()
+  const upsert = (db: BetterSqlite3.Database, resource: Resource) => {
+    let statement = statements.get(resource)
+    if (statement === undefined) {
+      statement = db.prepare(upsertSql(resource))
+      statements.set(resource, statement)
+    }
+    return statement
+  }
+
+  /** Commits a page's rows and its ledger entry together; returns rows changed. */
+  const commitPage = Effect.fn("RecordStore.commitPage")(function*(commit: PageCommit) {
+    const db = database.db
+    const statement = upsert(db, commit.resource)
+    return yield* database.transaction("commitPage", () => {
+      let changed = 0
+      let max: string | null = null
+      for (const row of commit.rows) {
+        changed += statement.run(
+          row.id,
+          row.updatedAt,
+          ...row.cells,
+          row.line,
+          commit.jobId,
+          commit.syncedAt
+        ).changes
+        if (max === null || row.updatedAt > max) max = row.updatedAt
+      }
+      db.prepare(
+        `INSERT INTO job_pages (job_id, page, rows, max_updated_at, committed_at)
+         VALUES (?, ?, ?, ?, ?)`
+      ).run(commit.jobId, commit.page, commit.rows.length, max, commit.syncedAt)
+      db.prepare(
+        `UPDATE jobs SET pages_done = pages_done + 1, rows_done = rows_done + ?
+         WHERE job_id = ?`
+      ).run(commit.rows.length, commit.jobId)
+      return changed
+    })
+  })
+
+  /**
+   * Marks the job COMPLETE and moves the checkpoint to the greatest
+   * updated_at among its committed rows (canonical text orders as time),
+   * never backwards. Returns the checkpoint now in force.
+   */
+  const completeJob = Effect.fn("RecordStore.completeJob")(function*(
+    resource: Resource,
+    jobId: string,
+    nowIso: string
+  ) {
+    const db = database.db
+    return yield* database.transaction("completeJob", () => {
+      db.prepare("UPDATE jobs SET status = 'COMPLETE', completed_at = ? WHERE job_id = ?")
+        .run(nowIso, jobId)
+      const max = db.prepare("SELECT max(max_updated_at) FROM job_pages WHERE job_id = ?")
+        .pluck().get(jobId) as string | null
+      if (max !== null) {
+        db.prepare(
+          `INSERT INTO checkpoints (resource, updated_at, job_id, advanced_at)
+           VALUES (@resource, @max, @jobId, @now)
+           ON CONFLICT (resource) DO UPDATE SET updated_at = @max, job_id = @jobId, advanced_at = @now
+           WHERE @max > checkpoints.updated_at`
+        ).run({ resource, max, jobId, now: nowIso })
+      }
+      return readCheckpoint(db, resource)
+    })
+  })
+
+  const checkpoint = (resource: Resource) =>
+    database.use("checkpoint", (db) => readCheckpoint(db, resource))
+
+  return { commitPage, completeJob, checkpoint } as const
+})
+
+const readCheckpoint = (db: BetterSqlite3.Database, resource: Resource) => {
+  const row = db.prepare(
+    "SELECT updated_at, job_id, advanced_at FROM checkpoints WHERE resource = ?"
+  ).get(resource) as { updated_at: string; job_id: string; advanced_at: string } | undefined
+  return Option.map(Option.fromNullable(row), (r): Checkpoint => ({
+    updatedAt: r.updated_at,
+    jobId: r.job_id,
+    advancedAt: r.advanced_at
+  }))
+}

@@ -1,0 +1,370 @@
+/**
+ * One resource's sync, start to finish: resume a live job or spend a new
+ * one, poll it, fetch the pages not yet committed, and move the checkpoint
+ * only when every row the job promised is in.
+ */
+import * as Cause from "effect/Cause"
+import * as Clock from "effect/Clock"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import * as Stream from "effect/Stream"
+import {
+  type ApiError,
+  BudgetExhaustedError,
+  JobFailedError,
+  MalformedRowError,
+  PartialDataError,
+  PollTimeoutError,
+  type SyncError
+} from "../domain/errors.js"
+import * as FilterSchema from "../domain/Filter.js"
+import type { Filter } from "../domain/Filter.js"
+import * as Instant from "../domain/Instant.js"
+import type { Resource, ResultFormat } from "../domain/Resource.js"
+import { parseRow, type StoredRow } from "../domain/Rows.js"
+import { JobRepository, type LedgerJob } from "./JobRepository.js"
+import { Progress } from "./Progress.js"
+import { RecordStore } from "./RecordStore.js"
+import { SyncLog } from "./SyncLog.js"
+import { type PathStyle, type RemoteJob, UnifyApi } from "./UnifyApi.js"
+
+export interface SyncPlan {
+  readonly filter: Filter | undefined
+  readonly full: boolean
+  readonly format: ResultFormat
+  readonly pageSize: number
+  readonly concurrency: number
+  /** Jobs allowed per rolling 24 h, counted in the ledger. */
+  readonly dailyJobBudget: number
+  readonly poll: { readonly initialMs: number; readonly maxMs: number; readonly timeoutMs: number }
+}
+
+export interface ResourceOutcome {
+  readonly resource: Resource
+  readonly jobId: string
+  readonly resumed: boolean
+  readonly jobsCreated: number
+  readonly lowerBound: string | null
+  readonly totalRows: number
+  readonly rowsReceived: number
+  readonly rowsChanged: number
+  readonly pagesFetched: number
+  readonly checkpoint: string | null
+  readonly durationMs: number
+}
+
+const nowIso = Effect.map(Clock.currentTimeMillis, (ms) => Instant.fromDate(new Date(ms)))
+
+const META_PATHS = "api_paths"
+
+export class SyncWorkflow extends Context.Tag("unify-explore/SyncWorkflow")<
+  SyncWorkflow,
+  Effect.Effect.Success<typeof make>
+>() {
+  static layer = Layer.effect(SyncWorkflow, Effect.suspend(() => make))
+}
+
+const make = Effect.gen(function*() {
+  const api = yield* UnifyApi
+  const jobs = yield* JobRepository
+  const store = yield* RecordStore
+  const log = yield* SyncLog
+  const progress = yield* Progress
+
+  /** Spends one job, after the persisted daily budget agrees. */
+  const createJob = Effect.fn("SyncWorkflow.createJob")(function*(
+    resource: Resource,
+    filter: Filter | undefined,
+    plan: SyncPlan
+  ) {
+    const now = yield* Clock.currentTimeMillis
+    const budget = yield* jobs.budget(now)
+    if (budget.used >= plan.dailyJobBudget) {
+      return yield* new BudgetExhaustedError({
+        used: budget.used,
+        limit: plan.dailyJobBudget,
+        nextSlotAt: Option.getOrElse(budget.nextSlotAt, () => "unknown")
+      })
+    }
+    yield* progress.note(resource, "creating a query job")
+    const { job, paths } = yield* api.createJob(resource, filter)
+    const requestedAt = yield* nowIso
+    yield* jobs.record({
+      job_id: job.job_id,
+      resource,
+      filter: FilterSchema.canonical(filter ?? {}),
+      api_paths: paths,
+      created_at: requestedAt,
+      expires_at: Option.getOrElse(Instant.normalize(job.expires_at), () => job.expires_at),
+      requested_at: requestedAt
+    })
+    yield* log.setMeta(META_PATHS, paths)
+    yield* Effect.annotateCurrentSpan("job_id", job.job_id)
+    yield* Effect.logDebug("job created").pipe(Effect.annotateLogs({ job_id: job.job_id, resource }))
+    return yield* jobs.get(job.job_id).pipe(Effect.flatMap(Effect.orDieWith(() => "job vanished from the ledger")))
+  })
+
+  const recordRemote = (job: LedgerJob, remote: RemoteJob) =>
+    jobs.update(job.job_id, {
+      status: remote.status,
+      total_rows: remote.total_rows,
+      error_code: remote.error_code,
+      canceled_at: remote.canceled_at
+    })
+
+  /** Polls with growing pauses until the job reaches a terminal status. */
+  const awaitJob = (job: LedgerJob, plan: SyncPlan) =>
+    Effect.gen(function*() {
+      const started = yield* Clock.currentTimeMillis
+      let delay = plan.poll.initialMs
+      while (true) {
+        const remote = yield* api.getJob(job.resource, job.job_id, job.api_paths)
+        if (remote.status !== "IN_PROGRESS") {
+          yield* recordRemote(job, remote)
+          return remote
+        }
+        const waited = (yield* Clock.currentTimeMillis) - started
+        if (waited >= plan.poll.timeoutMs) {
+          return yield* new PollTimeoutError({ resource: job.resource, jobId: job.job_id, waitedMs: waited })
+        }
+        yield* progress.waiting(job.resource, `job ${job.job_id} in progress`)
+        yield* Effect.sleep(delay)
+        delay = Math.min(plan.poll.maxMs, Math.round(delay * 1.5))
+      }
+    })
+
+  /** Rows of one page, parsed; a bad row fails the page before any write. */
+  const readPage = (job: LedgerJob, page: number) => (rows: Stream.Stream<string, ApiError>) =>
+    Stream.runFold(rows, { rows: [] as Array<StoredRow>, bad: undefined as string | undefined }, (acc, line) => {
+      if (acc.bad !== undefined) return acc
+      const row = parseRow(job.resource, line)
+      if (typeof row === "string") acc.bad = `row ${acc.rows.length + 1}: ${row}`
+      else acc.rows.push(row)
+      return acc
+    }).pipe(
+      Effect.flatMap((acc) =>
+        acc.bad === undefined
+          ? Effect.succeed(acc.rows)
+          : Effect.fail(
+            new MalformedRowError({ jobId: job.job_id, page, line: acc.rows.length + 1, detail: acc.bad.replace(/^row \d+: /, "") })
+          )
+      )
+    )
+
+  interface Download {
+    readonly pagesFetched: number
+    readonly rowsReceived: number
+    readonly rowsChanged: number
+  }
+
+  /** Fetches and commits every page of a FINISHED job not yet committed. */
+  const downloadPages = (job: LedgerJob, total: number, plan: SyncPlan) =>
+    Effect.gen(function*() {
+      const format = job.format ?? plan.format
+      const pageSize = job.page_size ?? plan.pageSize
+      if (job.format === null || job.page_size === null) {
+        yield* jobs.update(job.job_id, { format, page_size: pageSize })
+      }
+      const pageCount = Math.ceil(total / pageSize)
+      const done = yield* jobs.pagesDone(job.job_id)
+      const remaining = Array.from({ length: pageCount }, (_, i) => i + 1).filter((p) => !done.has(p))
+      const started = yield* Clock.currentTimeMillis
+      const tally = { pagesFetched: 0, rowsReceived: 0, rowsChanged: 0 }
+      let rowsDone = job.rows_done
+
+      const onePage = (page: number) =>
+        Effect.gen(function*() {
+          const rows = yield* api.fetchPage<Array<StoredRow>, ApiError | MalformedRowError | PartialDataError>(
+            job.resource,
+            job.job_id,
+            job.api_paths,
+            { page, pageSize, format },
+            (answer) =>
+              answer.total === total
+                ? readPage(job, page)(answer.rows)
+                : Effect.fail(
+                  new PartialDataError({
+                    resource: job.resource,
+                    jobId: job.job_id,
+                    expected: total,
+                    received: answer.total
+                  })
+                )
+          )
+          const changed = yield* store.commitPage({
+            resource: job.resource,
+            jobId: job.job_id,
+            page,
+            rows,
+            syncedAt: yield* nowIso
+          })
+          tally.pagesFetched++
+          tally.rowsReceived += rows.length
+          tally.rowsChanged += changed
+          rowsDone += rows.length
+          yield* progress.pages({
+            resource: job.resource,
+            jobId: job.job_id,
+            pagesDone: done.size + tally.pagesFetched,
+            pagesTotal: pageCount,
+            rowsDone,
+            rowsTotal: total,
+            elapsedMs: (yield* Clock.currentTimeMillis) - started
+          })
+        })
+
+      yield* Effect.forEach(remaining, onePage, { concurrency: plan.concurrency, discard: true })
+      return tally satisfies Download
+    })
+
+  /**
+   * Brings one ledger job to COMPLETE. A job that expires mid-download is
+   * replaced once by a new job with the same filter; committed pages stay
+   * (upserts make the overlap harmless).
+   */
+  const finishJob = (
+    start: LedgerJob,
+    filter: Filter | undefined,
+    plan: SyncPlan,
+    created: { count: number }
+  ): Effect.Effect<{ job: LedgerJob; total: number; download: Download }, SyncError> =>
+    Effect.gen(function*() {
+      let job = start
+      let replaced = false
+      const sum: Download = { pagesFetched: 0, rowsReceived: 0, rowsChanged: 0 }
+      while (true) {
+        const attempt = yield* Effect.either(fetchAll(job, plan, sum))
+        if (attempt._tag === "Right") return { job, total: attempt.right, download: sum }
+        const error = attempt.left
+        const expired = error._tag === "ResultsExpiredError" ||
+          (error._tag === "JobFailedError" && error.status === "EXPIRED") ||
+          (error._tag === "NotFoundError" && error.jobId !== undefined)
+        if (!expired || replaced) return yield* Effect.fail(error)
+        yield* jobs.update(job.job_id, { status: "EXPIRED" })
+        yield* progress.note(job.resource, `job ${job.job_id} expired mid-download; creating one replacement`)
+        const next = yield* createJob(job.resource, filter, plan)
+        created.count++
+        yield* jobs.update(job.job_id, { replaced_by: next.job_id })
+        job = next
+        replaced = true
+      }
+    })
+
+  /** Polls if needed, then fetches; returns the job's total rows. */
+  const fetchAll = (job: LedgerJob, plan: SyncPlan, sum: { -readonly [K in keyof Download]: number }) =>
+    Effect.gen(function*() {
+      let total = job.total_rows
+      if (job.status === "IN_PROGRESS" || total === null) {
+        const remote = yield* awaitJob(job, plan)
+        if (remote.status !== "FINISHED") {
+          return yield* new JobFailedError({
+            resource: job.resource,
+            jobId: job.job_id,
+            status: remote.status,
+            errorCode: remote.error_code
+          })
+        }
+        total = remote.total_rows ?? 0
+        yield* progress.note(job.resource, `job ${job.job_id} finished: ${total.toLocaleString("en-US")} rows`)
+      }
+      const fresh = yield* jobs.get(job.job_id).pipe(Effect.map(Option.getOrElse(() => job)))
+      const download = yield* downloadPages(fresh, total, plan)
+      sum.pagesFetched += download.pagesFetched
+      sum.rowsReceived += download.rowsReceived
+      sum.rowsChanged += download.rowsChanged
+      return total
+    })
+
+  /** Syncs one resource; see the module comment. */
+  const run = Effect.fn("SyncWorkflow.run")(function*(resource: Resource, plan: SyncPlan) {
+    const started = yield* Clock.currentTimeMillis
+    const runId = yield* log.start(resource, yield* nowIso)
+    const created = { count: 0 }
+    let jobId: string | null = null
+
+    const body = Effect.gen(function*() {
+      const remembered = yield* log.getMeta(META_PATHS)
+      if (Option.isSome(remembered) && (remembered.value === "query-jobs" || remembered.value === "jobs-query")) {
+        yield* api.rememberPaths(remembered.value)
+      }
+      const checkpoint = yield* store.checkpoint(resource)
+      const lowerBound = plan.full ? Option.none() : Option.map(checkpoint, (c) => c.updatedAt)
+      const filter = Option.match(lowerBound, {
+        onNone: () => plan.filter,
+        onSome: (bound) => FilterSchema.withLowerBound(plan.filter ?? {}, bound)
+      })
+
+      const resumable = yield* jobs.findResumable(resource, FilterSchema.canonical(filter ?? {}), yield* nowIso)
+      if (Option.isSome(resumable)) {
+        yield* progress.note(resource, `resuming job ${resumable.value.job_id} (no new job spent)`)
+      }
+      const job = Option.isSome(resumable) ? resumable.value : yield* createJob(resource, filter, plan)
+      if (Option.isNone(resumable)) created.count++
+      jobId = job.job_id
+
+      const result = yield* finishJob(job, filter, plan, created)
+      jobId = result.job.job_id
+      const ledger = yield* jobs.get(result.job.job_id).pipe(Effect.map(Option.getOrThrow))
+      if (ledger.rows_done !== result.total) {
+        yield* jobs.update(ledger.job_id, { status: "PARTIAL" })
+        return yield* new PartialDataError({
+          resource,
+          jobId: ledger.job_id,
+          expected: result.total,
+          received: ledger.rows_done
+        })
+      }
+      const now = yield* nowIso
+      const advanced = yield* store.completeJob(resource, ledger.job_id, now)
+      return {
+        resource,
+        jobId: ledger.job_id,
+        resumed: Option.isSome(resumable),
+        jobsCreated: created.count,
+        lowerBound: Option.getOrNull(lowerBound),
+        totalRows: result.total,
+        rowsReceived: result.download.rowsReceived,
+        rowsChanged: result.download.rowsChanged,
+        pagesFetched: result.download.pagesFetched,
+        checkpoint: Option.getOrNull(Option.map(advanced, (c) => c.updatedAt)),
+        durationMs: (yield* Clock.currentTimeMillis) - started
+      } satisfies ResourceOutcome
+    })
+
+    return yield* body.pipe(
+      Effect.onExit((exit) =>
+        Effect.gen(function*() {
+          const finishedAt = yield* nowIso
+          const outcome = Exit.isSuccess(exit) ? exit.value : undefined
+          yield* log.finish(runId, finishedAt, {
+            outcome: Exit.isSuccess(exit)
+              ? "ok"
+              : Exit.isInterrupted(exit)
+              ? "interrupted"
+              : "failed",
+            jobId,
+            jobsCreated: created.count,
+            rowsReceived: outcome?.rowsReceived ?? 0,
+            rowsChanged: outcome?.rowsChanged ?? 0,
+            message: Exit.isFailure(exit) ? failureMessage(exit) : null
+          }).pipe(Effect.ignore)
+        })
+      )
+    )
+  })
+
+  return { run } as const
+})
+
+const failureMessage = <A, E>(exit: Exit.Exit<A, E>) =>
+  Exit.isFailure(exit)
+    ? Option.match(Cause.failureOption(exit.cause), {
+      onNone: () => Cause.pretty(exit.cause).split("\n")[0] ?? "failed",
+      onSome: (error) => (error as { message?: string }).message ?? String(error)
+    })
+    : null
+
+export type { PathStyle }
