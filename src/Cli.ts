@@ -1,5 +1,7 @@
 /** The command tree. */
 import * as Command from "@effect/cli/Command"
+import * as HelpDoc from "@effect/cli/HelpDoc"
+import * as Span from "@effect/cli/HelpDoc/Span"
 import { demo } from "./commands/demo.js"
 import { sandbox } from "./commands/sandbox.js"
 import { sync } from "./commands/sync.js"
@@ -8,7 +10,15 @@ export const VERSION = "0.1.0"
 
 const root = Command.make("unify-explore").pipe(
   Command.withDescription(
-    "Mirror the Unify Bulk API (sequence enrollments and steps) into a local SQLite file."
+    HelpDoc.blocks([
+      HelpDoc.p("Mirror the Unify Bulk API (sequence enrollments and steps) into a local SQLite file."),
+      HelpDoc.descriptionList([
+        [Span.text("sync"), HelpDoc.p("mirror both resources (needs UNIFY_API_KEY)")],
+        [Span.text("demo"), HelpDoc.p("sandbox + sync into ./unify-demo.db, no key needed")],
+        [Span.text("sandbox"), HelpDoc.p("run the local Bulk API sandbox on 127.0.0.1")]
+      ]),
+      HelpDoc.p("Run `unify-explore COMMAND --help` for a command's options and examples.")
+    ])
   ),
   Command.withSubcommands([sync, demo, sandbox])
 )

@@ -49,6 +49,7 @@ NodeRuntime.runMain(program, {
   disableErrorReporting: true,
   teardown: (exit, onExit) => {
     if (Exit.isFailure(exit) && Cause.isInterruptedOnly(exit.cause)) {
+      process.stderr.write("\nunify-explore: interrupted; committed pages are kept and the next run resumes.\n")
       onExit(ExitCode.interrupted)
     } else {
       onExit(Option.getOrElse(Option.fromNullable(process.exitCode as number | undefined), () => 0))

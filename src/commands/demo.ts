@@ -9,6 +9,7 @@ import * as Redacted from "effect/Redacted"
 import BetterSqlite3 from "better-sqlite3"
 import { resources, tableOf } from "../domain/Resource.js"
 import * as Output from "../Output.js"
+import { describe } from "./help.js"
 import { startSandbox } from "../sandbox/Sandbox.js"
 import { Progress } from "../services/Progress.js"
 import { defaultSettings } from "../services/UnifyApi.js"
@@ -81,13 +82,12 @@ export const demo = Command.make("demo", options, (flags) =>
     )
   }).pipe(Effect.scoped)).pipe(
     Command.withDescription(
-      [
-        "Start the sandbox in-process, sync a sample data set into ./unify-demo.db, and show",
-        "what happened. Needs no API key and no network beyond 127.0.0.1.",
-        "",
-        "Examples:",
-        "  unify-explore demo",
-        "  unify-explore demo --db /tmp/demo.db --enrollments 10000"
-      ].join("\n")
+      describe(
+        "Start the sandbox in-process, sync a sample data set into ./unify-demo.db, and show what happened. Needs no API key and no network beyond 127.0.0.1.",
+        [
+          "unify-explore demo",
+          "unify-explore demo --db /tmp/demo.db --enrollments 10000"
+        ]
+      )
     )
   )

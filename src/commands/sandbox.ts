@@ -6,6 +6,7 @@ import * as Options from "@effect/cli/Options"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Output from "../Output.js"
+import { describe } from "./help.js"
 import { startSandbox } from "../sandbox/Sandbox.js"
 
 export const DEFAULT_SANDBOX_KEY = "sandbox-key"
@@ -69,14 +70,13 @@ export const sandbox = Command.make("sandbox", options, (flags) =>
     return yield* Effect.never
   }).pipe(Effect.scoped)).pipe(
     Command.withDescription(
-      [
-        "Run the local sandbox of the Bulk API (both path spellings, job lifecycle, limits,",
-        "documented errors) with deterministic generated data. Listens on 127.0.0.1 only.",
-        "",
-        "Examples:",
-        "  unify-explore sandbox",
-        "  unify-explore sandbox --port 0 --enrollments 25000 --seed 7",
-        "  unify-explore sandbox --no-rate-limits --job-delay-ms 0 --admin"
-      ].join("\n")
+      describe(
+        "Run the local sandbox of the Bulk API (both path spellings, job lifecycle, limits, documented errors) with deterministic generated data. Listens on 127.0.0.1 only.",
+        [
+          "unify-explore sandbox",
+          "unify-explore sandbox --port 0 --enrollments 25000 --seed 7",
+          "unify-explore sandbox --no-rate-limits --job-delay-ms 0 --admin"
+        ]
+      )
     )
   )

@@ -17,6 +17,7 @@ import * as FilterSchema from "../domain/Filter.js"
 import type { Filter } from "../domain/Filter.js"
 import { pageSizeLimit, type Resource, resources, type ResultFormat } from "../domain/Resource.js"
 import * as Output from "../Output.js"
+import { describe } from "./help.js"
 import { Database } from "../services/Database.js"
 import { JobRepository } from "../services/JobRepository.js"
 import { Progress } from "../services/Progress.js"
@@ -264,15 +265,14 @@ export const sync = Command.make("sync", options, (flags) =>
     yield* printSummary(settings, outcomes)
   })).pipe(
     Command.withDescription(
-      [
-        "Mirror enrollments and enrollment steps into the local SQLite file: resumes an",
-        "unfinished job before spending a new one, then moves the checkpoint.",
-        "",
-        "Examples:",
-        "  unify-explore sync",
-        "  unify-explore sync --resource enrollments --db ./mirror.db",
-        "  unify-explore sync --filter '{\"sequence\":{\"id\":\"…\"}}' --full",
-        "  unify-explore sync --base-url http://127.0.0.1:4010 --json"
-      ].join("\n")
+      describe(
+        "Mirror enrollments and enrollment steps into the local SQLite file: resumes an unfinished job before spending a new one, then moves the checkpoint.",
+        [
+          "unify-explore sync",
+          "unify-explore sync --resource enrollments --db ./mirror.db",
+          "unify-explore sync --filter '{\"sequence\":{\"id\":\"…\"}}' --full",
+          "unify-explore sync --base-url http://127.0.0.1:4010 --json"
+        ]
+      )
     )
   )

@@ -49,6 +49,7 @@ const makeStderr = (stream: NodeJS.WriteStream) => {
   const live = stream.isTTY === true
   let lineOpen = false
   let lastPlain = 0
+  let lastWaiting = ""
 
   const write = (text: string) =>
     Effect.sync(() => {
@@ -67,8 +68,13 @@ const makeStderr = (stream: NodeJS.WriteStream) => {
 
   return {
     note: (resource: string, message: string) => line(`${resource}: ${message}`),
-    waiting: (resource: string, reason: string, ms?: number) =>
-      write(`${resource}: ${reason}${ms === undefined ? "" : `: retrying in ${seconds(ms)}`}`),
+    waiting: (resource: string, reason: string, ms?: number) => {
+      const text = `${resource}: ${reason}${ms === undefined ? "" : `: retrying in ${seconds(ms)}`}`
+      // Without a terminal, say it once, not at every poll.
+      if (!live && text === lastWaiting) return Effect.void
+      lastWaiting = text
+      return write(text)
+    },
     pages: (p: PageProgress) => {
       const text = `${p.resource}: page ${p.pagesDone}/${p.pagesTotal}, ` +
         `${p.rowsDone.toLocaleString("en-US")}/${p.rowsTotal.toLocaleString("en-US")} rows, ${rate(p)}`

@@ -183,7 +183,7 @@ const make = Effect.gen(function*() {
             job.api_paths,
             { page, pageSize, format },
             (answer) =>
-              answer.total === total
+              answer.total === undefined || answer.total === total
                 ? readPage(job, page)(answer.rows)
                 : Effect.fail(
                   new PartialDataError({
@@ -362,7 +362,7 @@ const make = Effect.gen(function*() {
 const failureMessage = <A, E>(exit: Exit.Exit<A, E>) =>
   Exit.isFailure(exit)
     ? Option.match(Cause.failureOption(exit.cause), {
-      onNone: () => Cause.pretty(exit.cause).split("\n")[0] ?? "failed",
+      onNone: () => Cause.isInterruptedOnly(exit.cause) ? "interrupted" : Cause.pretty(exit.cause).split("\n")[0] ?? "failed",
       onSome: (error) => (error as { message?: string }).message ?? String(error)
     })
     : null

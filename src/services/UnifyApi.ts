@@ -107,7 +107,8 @@ export interface PageRequest {
 
 /** A results page whose rows arrive as a stream of JSON texts. */
 export interface Page {
-  readonly total: number
+  /** The result count the page reports, if it reports one. */
+  readonly total: number | undefined
   readonly page: number
   readonly pageSize: number
   readonly rows: Stream.Stream<string, ApiError>
@@ -366,7 +367,7 @@ const make = (settings: ApiSettings) =>
       )
       return send("results", req, { path, jobId, request: page }).pipe(
         Effect.flatMap((response) =>
-          page.format === "ndjson" ? ndjsonPage(response, page) : jsonPage(response)
+          page.format === "ndjson" ? ndjsonPage(response, page) : jsonPage(response, page)
         )
       )
     }
@@ -401,11 +402,12 @@ const header = (response: HttpClientResponse.HttpClientResponse, name: string) =
 
 const ndjsonPage = (response: HttpClientResponse.HttpClientResponse, request: PageRequest) =>
   Effect.gen(function*() {
-    const total = Number(header(response, "x-total"))
-    if (!Number.isInteger(total) || total < 0) {
+    const given = header(response, "x-total")
+    const total = given === undefined ? undefined : Number(given)
+    if (total !== undefined && (!Number.isInteger(total) || total < 0)) {
       return yield* new DecodeError({
         operation: "results",
-        detail: `the NDJSON answer has no usable x-total header (${header(response, "x-total")})`
+        detail: `the NDJSON answer has an unreadable x-total header (${given})`
       })
     }
     const rows = response.stream.pipe(
@@ -423,14 +425,14 @@ const ndjsonPage = (response: HttpClientResponse.HttpClientResponse, request: Pa
   })
 
 const JsonEnvelope = Schema.Struct({
-  total: Schema.Number,
-  page: Schema.Number,
-  page_size: Schema.Number,
+  total: Schema.optional(Schema.Number),
+  page: Schema.optional(Schema.Number),
+  page_size: Schema.optional(Schema.Number),
   data: Schema.Array(Schema.Unknown)
 })
 
 /** A JSON page: the envelope is decoded, the rows are cut out as sent. */
-const jsonPage = (response: HttpClientResponse.HttpClientResponse) =>
+const jsonPage = (response: HttpClientResponse.HttpClientResponse, request: PageRequest) =>
   Effect.gen(function*() {
     const text = yield* Effect.mapError(response.text, transport("results"))
     const envelope = yield* Effect.try({
@@ -443,8 +445,8 @@ const jsonPage = (response: HttpClientResponse.HttpClientResponse) =>
     }
     return {
       total: envelope.total,
-      page: envelope.page,
-      pageSize: envelope.page_size,
+      page: envelope.page ?? request.page,
+      pageSize: envelope.page_size ?? request.pageSize,
       rows: Stream.fromIterable(rows)
     } satisfies Page
   })

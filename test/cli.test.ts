@@ -1,0 +1,171 @@
+/**
+ * The built CLI as a user runs it: a child process, its exit code, stdout
+ * and stderr. `npm test` builds first (pretest).
+ */
+import { assert, describe, it } from "@effect/vitest"
+import { execFile } from "node:child_process"
+import * as fs from "node:fs"
+import * as path from "node:path"
+import { resources } from "../src/domain/Resource.js"
+import { type Sandbox, startSandbox } from "../src/sandbox/Sandbox.js"
+import { expectedRows, mirrorRows, tempDir } from "./layers/harness.js"
+
+const BIN = path.resolve("bin/unify-explore")
+
+interface Result {
+  readonly code: number
+  readonly stdout: string
+  readonly stderr: string
+}
+
+const cli = (args: ReadonlyArray<string>, env: Record<string, string | undefined> = {}, cwd = tempDir()) =>
+  new Promise<Result>((resolve) => {
+    const { UNIFY_API_KEY: _key, UNIFY_BASE_URL: _url, UNIFY_EXPLORE_DB: _db, ...rest } = process.env
+    execFile(
+      process.execPath,
+      [BIN, ...args],
+      { cwd, env: { ...rest, UNIFY_BASE_URL: "http://127.0.0.1:9", ...env }, timeout: 60_000 },
+      (error, stdout, stderr) => {
+        const code = error === null ? 0 : typeof error.code === "number" ? error.code : -1
+        resolve({ code, stdout, stderr })
+      }
+    )
+  })
+
+const withSandbox = async <A>(
+  options: Parameters<typeof startSandbox>[0],
+  f: (server: Sandbox) => Promise<A>
+) => {
+  const server = await startSandbox({ port: 0, jobDelayMs: 0, ...options })
+  try {
+    return await f(server)
+  } finally {
+    await server.close()
+  }
+}
+
+const noStackTrace = (r: Result) => assert.notMatch(r.stderr + r.stdout, /\n\s+at .+\(.*:\d+:\d+\)/)
+
+describe("unify-explore CLI", () => {
+  it("shows help with examples for every command", async () => {
+    for (const command of ["sync", "demo", "sandbox"]) {
+      const r = await cli([command, "--help"])
+
+      assert.strictEqual(r.code, 0, command)
+      assert.include(r.stdout, "EXAMPLES", command)
+      assert.include(r.stdout, `unify-explore ${command}`, command)
+    }
+  })
+
+  it("names UNIFY_API_KEY when it is missing", async () => {
+    const r = await cli(["sync"])
+
+    assert.strictEqual(r.code, 2)
+    assert.include(r.stderr, "UNIFY_API_KEY is not set")
+    noStackTrace(r)
+  })
+
+  it("explains bad input precisely, with exit code 2 and nothing written", async () => {
+    const dir = tempDir()
+    const db = path.join(dir, "m.db")
+    const env = { UNIFY_API_KEY: "k" }
+    const cases: ReadonlyArray<[ReadonlyArray<string>, string]> = [
+      [["--filter", "{\"status\": {\"in\": [\"DONE\"]}"], "line 1, column 28"],
+      [["--filter", "{\"updatedAt\": {}}", "--resource", "enrollments"], "valid enrollments filter fields: updated_at"],
+      [["--filter", "{\"updated_at\": {\"since\": \"2026-01-01T00:00:00Z\"}}"], "valid operators: gt, gte, lt, lte"],
+      [["--format", "json", "--page-size", "5000"], "Use 1 to 2000"],
+      [["--base-url", "ftp://x"], "not an http(s) URL"]
+    ]
+
+    for (const [args, expected] of cases) {
+      const r = await cli(["sync", "--db", db, ...args], env)
+
+      assert.strictEqual(r.code, 2, args.join(" "))
+      assert.include(r.stderr, expected)
+      noStackTrace(r)
+    }
+    assert.isFalse(fs.existsSync(db))
+  })
+
+  it("says so when the database path cannot be written", async () => {
+    const r = await cli(["sync", "--db", "/nonexistent-dir/m.db"], { UNIFY_API_KEY: "k" })
+
+    assert.strictEqual(r.code, 2)
+    assert.include(r.stderr, "/nonexistent-dir does not exist")
+  })
+
+  it("syncs against the sandbox, prints only the summary on stdout, and never shows the key", async () => {
+    const key = "secret-key-7f3a9c1e"
+    await withSandbox({ enrollments: 120, apiKey: key }, async (server) => {
+      const db = path.join(tempDir(), "m.db")
+
+      const r = await cli(["sync", "--db", db, "--json"], { UNIFY_API_KEY: key, UNIFY_BASE_URL: server.url })
+
+      assert.strictEqual(r.code, 0, r.stderr)
+      const summary = JSON.parse(r.stdout) as { jobsCreated: number; resources: Array<{ resource: string }> }
+      assert.strictEqual(summary.jobsCreated, 2)
+      assert.deepStrictEqual(summary.resources.map((o) => o.resource), [...resources])
+      assert.include(r.stderr, "enrollments: creating a query job")
+      for (const resource of resources) {
+        assert.deepStrictEqual(mirrorRows(db, resource), expectedRows(server, resource))
+      }
+      assert.notInclude(r.stdout + r.stderr, key)
+      assert.notInclude(fs.readFileSync(db).toString("latin1"), key)
+    })
+  })
+
+  it("exits 3 when the API refuses the key", async () => {
+    await withSandbox({ enrollments: 5 }, async (server) => {
+      const r = await cli(["sync", "--db", path.join(tempDir(), "m.db")], {
+        UNIFY_API_KEY: "not-the-key",
+        UNIFY_BASE_URL: server.url
+      })
+
+      assert.strictEqual(r.code, 3)
+      assert.include(r.stderr, "refused the API key")
+      assert.notInclude(r.stderr, "not-the-key")
+    })
+  })
+
+  it("exits 4 without creating a job once the local daily budget is spent", async () => {
+    await withSandbox({ enrollments: 5 }, async (server) => {
+      const db = path.join(tempDir(), "m.db")
+      const env = { UNIFY_API_KEY: server.apiKey, UNIFY_BASE_URL: server.url }
+
+      const r = await cli(["sync", "--db", db, "--daily-jobs", "1"], env)
+
+      assert.strictEqual(r.code, 4)
+      assert.include(r.stderr, "The next slot frees at")
+      assert.strictEqual(server.stats().creations.length, 1)
+    })
+  })
+
+  it("runs the demo end to end without a key and reports what it did", async () => {
+    const dir = tempDir()
+
+    const r = await cli(["demo", "--enrollments", "300", "--seed", "5"], {}, dir)
+
+    assert.strictEqual(r.code, 0, r.stderr)
+    assert.include(r.stdout, "2 job(s) created")
+    assert.match(r.stdout, /enrollments 300 rows/)
+    assert.include(r.stdout, "Try next:")
+    await withSandbox({ enrollments: 300, seed: 5 }, async (server) => {
+      for (const resource of resources) {
+        assert.deepStrictEqual(mirrorRows(path.join(dir, "unify-demo.db"), resource), expectedRows(server, resource))
+      }
+    })
+  })
+
+  it("documents every command and option in the README", async () => {
+    const readme = fs.readFileSync("README.md", "utf8")
+    for (const command of ["sync", "demo", "sandbox"]) {
+      const help = (await cli([command, "--help"])).stdout
+
+      assert.include(readme, `unify-explore ${command}`)
+      const usage = help.split("\n").find((l) => l.startsWith(`$ ${command}`)) ?? ""
+      for (const flag of usage.match(/--[a-z][a-z-]*/g) ?? []) {
+        assert.include(readme, `\`${flag}`, `${command} ${flag} is not in the README`)
+      }
+    }
+  })
+})
