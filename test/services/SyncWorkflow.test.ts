@@ -157,6 +157,18 @@ describe("SyncWorkflow", () => {
       assert.strictEqual(server.stats().creations.length, 1)
     }))
 
+  it.scopedLive("waits out the server's 429s and still ends equal", () =>
+    Effect.gen(function*() {
+      const server = yield* sandbox({ enrollments: 300, rateLimits: { resultsPerSecond: 2 } })
+      const db = tempDb()
+
+      yield* run("enrollments", { pageSize: 50, concurrency: 3 }).pipe(Effect.provide(layerFor(server, db)))
+
+      assert.isAbove(server.stats().rateLimited, 0)
+      assert.strictEqual(server.stats().creations.length, 1)
+      assert.deepStrictEqual(mirrorRows(db, "enrollments"), expectedRows(server, "enrollments"))
+    }))
+
   it.scopedLive("reports a refused API key by name", () =>
     Effect.gen(function*() {
       const server = yield* sandbox({ enrollments: 10 })
