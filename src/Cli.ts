@@ -4,6 +4,7 @@ import * as HelpDoc from "@effect/cli/HelpDoc"
 import * as Span from "@effect/cli/HelpDoc/Span"
 import { demo } from "./commands/demo.js"
 import { sandbox } from "./commands/sandbox.js"
+import { sql } from "./commands/sql.js"
 import { sync } from "./commands/sync.js"
 
 export const VERSION = "0.1.0"
@@ -14,13 +15,14 @@ const root = Command.make("unify-explore").pipe(
       HelpDoc.p("Mirror the Unify Bulk API (sequence enrollments and steps) into a local SQLite file."),
       HelpDoc.descriptionList([
         [Span.text("sync"), HelpDoc.p("mirror both resources (needs UNIFY_API_KEY)")],
+        [Span.text("sql"), HelpDoc.p("run read-only SQL against the mirror")],
         [Span.text("demo"), HelpDoc.p("sandbox + sync into ./unify-demo.db, no key needed")],
         [Span.text("sandbox"), HelpDoc.p("run the local Bulk API sandbox on 127.0.0.1")]
       ]),
       HelpDoc.p("Run `unify-explore COMMAND --help` for a command's options and examples.")
     ])
   ),
-  Command.withSubcommands([sync, demo, sandbox])
+  Command.withSubcommands([sync, sql, demo, sandbox])
 )
 
 export const run = Command.run(root, { name: "unify-explore", version: VERSION })

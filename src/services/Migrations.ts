@@ -120,5 +120,45 @@ CREATE TABLE meta (
   value TEXT NOT NULL
 );`
     ].join("\n")
+  },
+  {
+    // Views for the questions analysts ask first; see the README.
+    version: 2,
+    sql: `CREATE VIEW v_sequence_funnel AS
+SELECT sequence_id, max(sequence_name) AS sequence_name,
+  count(*) AS enrollments,
+  sum(status = 'DRAFT') AS draft,
+  sum(status = 'IN_PROGRESS') AS in_progress,
+  sum(status = 'FINISHED') AS finished,
+  sum(is_replied) AS replied,
+  sum(reply_category = 'POSITIVE') AS positive_replies
+FROM enrollments GROUP BY sequence_id;
+
+CREATE VIEW v_sequence_rates AS
+SELECT sequence_id, max(sequence_name) AS sequence_name,
+  count(*) AS enrollments,
+  round(avg(is_replied), 4) AS reply_rate,
+  round(avg(is_bounced), 4) AS bounce_rate,
+  round(avg(is_opted_out), 4) AS opt_out_rate
+FROM enrollments WHERE status <> 'DRAFT' GROUP BY sequence_id;
+
+CREATE VIEW v_mailbox_rates AS
+SELECT mailbox_id, max(mailbox_email) AS mailbox_email,
+  count(*) AS enrollments,
+  round(avg(is_replied), 4) AS reply_rate,
+  round(avg(is_bounced), 4) AS bounce_rate,
+  round(avg(is_opted_out), 4) AS opt_out_rate
+FROM enrollments WHERE status <> 'DRAFT' GROUP BY mailbox_id;
+
+CREATE VIEW v_step_engagement AS
+SELECT sequence_id, max(sequence_name) AS sequence_name, step_number,
+  count(*) AS steps,
+  sum(email_sent_at IS NOT NULL) AS emails_sent,
+  sum(coalesce(email_opens, 0)) AS opens,
+  sum(coalesce(email_clicks, 0)) AS clicks,
+  sum(is_replied) AS replied,
+  sum(is_bounced) AS bounced
+FROM enrollment_steps WHERE step_number IS NOT NULL
+GROUP BY sequence_id, step_number;`
   }
 ]
