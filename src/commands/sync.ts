@@ -49,13 +49,20 @@ export const jsonOption = Options.boolean("json").pipe(
   Options.withDescription("Print the summary as JSON on stdout")
 )
 
+export const baseUrlOption = Options.text("base-url").pipe(
+  Options.withDescription(`API base URL (env UNIFY_BASE_URL; default ${DEFAULT_BASE_URL})`),
+  Options.withFallbackConfig(Config.string("UNIFY_BASE_URL")),
+  Options.withDefault(DEFAULT_BASE_URL)
+)
+
+export const apiPathsOption = Options.choice("api-paths", ["auto", "query-jobs", "jobs-query"]).pipe(
+  Options.withDescription("Path spelling: query-jobs (OpenAPI), jobs-query (older guide), or auto"),
+  Options.withDefault("auto" as const)
+)
+
 const options = {
   db: dbOption("./unify-explore.db"),
-  baseUrl: Options.text("base-url").pipe(
-    Options.withDescription(`API base URL (env UNIFY_BASE_URL; default ${DEFAULT_BASE_URL})`),
-    Options.withFallbackConfig(Config.string("UNIFY_BASE_URL")),
-    Options.withDefault(DEFAULT_BASE_URL)
-  ),
+  baseUrl: baseUrlOption,
   resource: Options.choice("resource", ["all", ...resources]).pipe(
     Options.withDescription("Which resource to sync"),
     Options.withDefault("all" as const)
@@ -79,10 +86,7 @@ const options = {
     Options.withDescription("Result pages fetched at once"),
     Options.withDefault(2)
   ),
-  apiPaths: Options.choice("api-paths", ["auto", "query-jobs", "jobs-query"]).pipe(
-    Options.withDescription("Path spelling: query-jobs (OpenAPI), jobs-query (older guide), or auto"),
-    Options.withDefault("auto" as const)
-  ),
+  apiPaths: apiPathsOption,
   maxWait: Options.integer("max-wait").pipe(
     Options.withDescription("Longest Retry-After (seconds) to wait out before stopping resumably"),
     Options.withDefault(300)
@@ -208,17 +212,22 @@ const settingsFrom = (flags: Flags, key: Redacted.Redacted<string>) =>
 
 // === running
 
-/** Everything a sync needs, on one database file and one API. */
-export const syncLayer = (settings: Pick<SyncSettings, "db" | "api">, progress: Layer.Layer<Progress>) => {
-  const store = Layer.mergeAll(JobRepository.layer, RecordStore.layer, SyncLog.layer).pipe(
-    Layer.provideMerge(Database.layer({ path: settings.db }))
+/** The API client over real HTTP. */
+export const apiLayer = (settings: ApiSettings) =>
+  UnifyApi.layer(settings).pipe(Layer.provide(NodeHttpClient.layerUndici))
+
+/** The stores over one database file, writable. */
+export const storeLayer = (db: string) =>
+  Layer.mergeAll(JobRepository.layer, RecordStore.layer, SyncLog.layer).pipe(
+    Layer.provideMerge(Database.layer({ path: db }))
   )
-  const api = UnifyApi.layer(settings.api).pipe(Layer.provide(NodeHttpClient.layerUndici))
-  return SyncWorkflow.layer.pipe(
-    Layer.provideMerge(Layer.mergeAll(store, api)),
+
+/** Everything a sync needs, on one database file and one API. */
+export const syncLayer = (settings: Pick<SyncSettings, "db" | "api">, progress: Layer.Layer<Progress>) =>
+  SyncWorkflow.layer.pipe(
+    Layer.provideMerge(Layer.mergeAll(storeLayer(settings.db), apiLayer(settings.api))),
     Layer.provideMerge(progress)
   )
-}
 
 /** Syncs each resource in turn; the first failure stops the run. */
 export const runSync = (settings: SyncSettings) =>

@@ -70,7 +70,7 @@ export class JobNotCancelableError extends Schema.TaggedError<JobNotCancelableEr
   { jobId: Schema.String, detail: Schema.String }
 ) {
   get message() {
-    return `Job ${this.jobId} cannot be canceled: only IN_PROGRESS jobs can (409 job_not_cancelable). ${this.detail}`
+    return `Job ${this.jobId} cannot be canceled (409 job_not_cancelable): ${this.detail}`
   }
 }
 

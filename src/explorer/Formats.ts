@@ -172,7 +172,8 @@ const table = (columns: ReadonlyArray<string>, options: WriterOptions, markdown:
 
   const size = () => {
     numeric = columns.map((_, i) =>
-      buffered.length > 0 && buffered.every((r) => r[i] === null || typeof r[i] === "number" || typeof r[i] === "bigint")
+      buffered.some((r) => r[i] !== null) &&
+      buffered.every((r) => r[i] === null || typeof r[i] === "number" || typeof r[i] === "bigint")
     )
     widths = columns.map((c, i) =>
       Math.max(

@@ -86,6 +86,13 @@ const open = (options: DatabaseOptions) =>
 
 const make = (options: DatabaseOptions) =>
   Effect.gen(function*() {
+    if (options.readonly && !fs.existsSync(options.path)) {
+      return yield* new StoreError({
+        path: options.path,
+        reason: "unusable",
+        detail: "no such file; run `unify-explore sync` (or `unify-explore demo`) first, or pass --db"
+      })
+    }
     if (!options.readonly) yield* checkWritable(options.path)
     const db = yield* Effect.acquireRelease(open(options), (db) => Effect.sync(() => db.close()))
 

@@ -124,6 +124,15 @@ const make = Effect.gen(function*() {
       [resource, filter, nowIso]
     ).pipe(Effect.map((rows) => Option.fromNullable(rows[0])))
 
+  /** The newest job of a resource still being downloaded, whatever its filter. */
+  const unfinished = (resource: string, nowIso: string) =>
+    select(
+      "unfinished",
+      `SELECT * FROM jobs WHERE resource = ? AND status IN ('IN_PROGRESS', 'FINISHED') AND expires_at > ?
+       ORDER BY requested_at DESC LIMIT 1`,
+      [resource, nowIso]
+    ).pipe(Effect.map((rows) => Option.fromNullable(rows[0])))
+
   const list = (options: { readonly resource?: string; readonly status?: string; readonly limit?: number }) =>
     select(
       "list",
@@ -156,5 +165,5 @@ const make = Effect.gen(function*() {
       }
     })
 
-  return { record, update, get, findResumable, list, pagesDone, budget } as const
+  return { record, update, get, findResumable, unfinished, list, pagesDone, budget } as const
 })

@@ -120,7 +120,10 @@ const make = Effect.gen(function*() {
   const checkpoint = (resource: Resource) =>
     database.use("checkpoint", (db) => readCheckpoint(db, resource))
 
-  return { commitPage, completeJob, checkpoint } as const
+  const count = (resource: Resource) =>
+    database.use("count", (db) => db.prepare(`SELECT count(*) FROM ${tableOf(resource)}`).pluck().get() as number)
+
+  return { commitPage, completeJob, checkpoint, count } as const
 })
 
 const readCheckpoint = (db: BetterSqlite3.Database, resource: Resource) => {

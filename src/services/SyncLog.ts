@@ -17,6 +17,19 @@ export interface RunResult {
   readonly message: string | null
 }
 
+export interface SyncRun {
+  readonly id: number
+  readonly resource: string
+  readonly started_at: string
+  readonly finished_at: string | null
+  readonly outcome: string
+  readonly job_id: string | null
+  readonly jobs_created: number
+  readonly rows_received: number
+  readonly rows_changed: number
+  readonly message: string | null
+}
+
 export class SyncLog extends Context.Tag("unify-explore/SyncLog")<
   SyncLog,
   Effect.Effect.Success<typeof make>
@@ -62,5 +75,16 @@ const make = Effect.gen(function*() {
       db.prepare("INSERT INTO meta (key, value) VALUES (@key, @value) ON CONFLICT (key) DO UPDATE SET value = @value")
         .run({ key, value }))
 
-  return { start, finish, getMeta, setMeta } as const
+  /** The latest run of a resource, and the latest that succeeded. */
+  const latest = (resource: string) =>
+    database.use("latestRuns", (db) => {
+      const query = (where: string) =>
+        Option.fromNullable(
+          db.prepare(`SELECT * FROM sync_runs WHERE resource = ? ${where} ORDER BY id DESC LIMIT 1`)
+            .get(resource) as SyncRun | undefined
+        )
+      return { last: query(""), lastOk: query("AND outcome = 'ok'") }
+    })
+
+  return { start, finish, latest, getMeta, setMeta } as const
 })
