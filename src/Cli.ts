@@ -5,6 +5,7 @@ import * as Span from "@effect/cli/HelpDoc/Span"
 import { demo } from "./commands/demo.js"
 import { sandbox } from "./commands/sandbox.js"
 import { jobs } from "./commands/jobs.js"
+import { shell } from "./commands/shell.js"
 import { sql } from "./commands/sql.js"
 import { status } from "./commands/status.js"
 import { sync } from "./commands/sync.js"
@@ -18,6 +19,7 @@ const root = Command.make("unify-explore").pipe(
       HelpDoc.descriptionList([
         [Span.text("sync"), HelpDoc.p("mirror both resources (needs UNIFY_API_KEY)")],
         [Span.text("sql"), HelpDoc.p("run read-only SQL against the mirror")],
+        [Span.text("shell"), HelpDoc.p("interactive SQL shell with completion and history")],
         [Span.text("status"), HelpDoc.p("freshness per resource, unfinished jobs, daily job budget")],
         [Span.text("jobs"), HelpDoc.p("list, show and cancel query jobs (ledger or server)")],
         [Span.text("demo"), HelpDoc.p("sandbox + sync into ./unify-demo.db, no key needed")],
@@ -26,7 +28,7 @@ const root = Command.make("unify-explore").pipe(
       HelpDoc.p("Run `unify-explore COMMAND --help` for a command's options and examples.")
     ])
   ),
-  Command.withSubcommands([sync, sql, status, jobs, demo, sandbox])
+  Command.withSubcommands([sync, sql, shell, status, jobs, demo, sandbox])
 )
 
 export const run = Command.run(root, { name: "unify-explore", version: VERSION })

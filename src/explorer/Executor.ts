@@ -1,0 +1,88 @@
+/**
+ * The shell's side of the query worker: runs a statement, streams its rows
+ * into a format writer, and can cancel it by replacing the worker.
+ */
+import { Worker } from "node:worker_threads"
+import type { Params } from "./Engine.js"
+import type { Format, Value, WriterOptions } from "./Formats.js"
+import { writer } from "./Formats.js"
+import type { Reply } from "./QueryWorker.js"
+
+export interface Outcome {
+  readonly ok: boolean
+  readonly rows: number
+  readonly cancelled: boolean
+  readonly message?: string
+  readonly shortened: boolean
+}
+
+export class Executor {
+  private worker: Worker
+  private cancel: (() => void) | undefined
+
+  constructor(private readonly db: string) {
+    this.worker = this.spawn()
+  }
+
+  private spawn() {
+    const worker = new Worker(new URL("./QueryWorker.js", import.meta.url), { workerData: { db: this.db } })
+    worker.unref()
+    return worker
+  }
+
+  /** Stops the running query (if any) within the time it takes to kill a thread. */
+  interrupt(): boolean {
+    if (this.cancel === undefined) return false
+    this.cancel()
+    return true
+  }
+
+  async close() {
+    await this.worker.terminate()
+  }
+
+  run(sql: string, params: Params, format: Format, options: WriterOptions, out: NodeJS.WritableStream) {
+    return new Promise<Outcome>((resolve) => {
+      const worker = this.worker
+      let columns: ReadonlyArray<string> = []
+      let returnsRows = false
+      let count = 0
+      let w: ReturnType<typeof writer> | undefined
+      const finish = (outcome: Outcome) => {
+        worker.off("message", onMessage)
+        worker.off("error", onError)
+        this.cancel = undefined
+        resolve(outcome)
+      }
+      const onError = (error: Error) => {
+        this.worker = this.spawn()
+        finish({ ok: false, rows: count, cancelled: false, message: error.message, shortened: false })
+      }
+      const onMessage = (reply: Reply) => {
+        if (reply.type === "columns") {
+          columns = reply.columns
+          returnsRows = reply.returnsRows
+          w = writer(format, columns, options)
+        } else if (reply.type === "rows") {
+          count += reply.rows.length
+          const text = (reply.rows as ReadonlyArray<ReadonlyArray<Value>>).map(w!.row).join("")
+          if (out.write(text)) worker.postMessage("more")
+          else out.once("drain", () => worker.postMessage("more"))
+        } else if (reply.type === "done") {
+          if (returnsRows && w !== undefined) out.write(w.end(count))
+          finish({ ok: true, rows: count, cancelled: false, shortened: w?.shortened() ?? false })
+        } else {
+          finish({ ok: false, rows: count, cancelled: false, message: reply.message, shortened: false })
+        }
+      }
+      this.cancel = () => {
+        void worker.terminate()
+        this.worker = this.spawn()
+        finish({ ok: false, rows: count, cancelled: true, shortened: false })
+      }
+      worker.on("message", onMessage)
+      worker.on("error", onError)
+      worker.postMessage({ sql, params })
+    })
+  }
+}
