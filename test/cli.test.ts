@@ -3,52 +3,17 @@
  * and stderr. `npm test` builds first (pretest).
  */
 import { assert, describe, it } from "@effect/vitest"
-import { execFile } from "node:child_process"
 import * as fs from "node:fs"
 import * as path from "node:path"
 import { resources } from "../src/domain/Resource.js"
-import { type Sandbox, startSandbox } from "../src/sandbox/Sandbox.js"
+import { cli, type Result, withSandbox } from "./layers/cli.js"
 import { expectedRows, mirrorRows, tempDir } from "./layers/harness.js"
-
-const BIN = path.resolve("bin/unify-explore")
-
-interface Result {
-  readonly code: number
-  readonly stdout: string
-  readonly stderr: string
-}
-
-const cli = (args: ReadonlyArray<string>, env: Record<string, string | undefined> = {}, cwd = tempDir()) =>
-  new Promise<Result>((resolve) => {
-    const { UNIFY_API_KEY: _key, UNIFY_BASE_URL: _url, UNIFY_EXPLORE_DB: _db, ...rest } = process.env
-    execFile(
-      process.execPath,
-      [BIN, ...args],
-      { cwd, env: { ...rest, UNIFY_BASE_URL: "http://127.0.0.1:9", ...env }, timeout: 60_000 },
-      (error, stdout, stderr) => {
-        const code = error === null ? 0 : typeof error.code === "number" ? error.code : -1
-        resolve({ code, stdout, stderr })
-      }
-    )
-  })
-
-const withSandbox = async <A>(
-  options: Parameters<typeof startSandbox>[0],
-  f: (server: Sandbox) => Promise<A>
-) => {
-  const server = await startSandbox({ port: 0, jobDelayMs: 0, ...options })
-  try {
-    return await f(server)
-  } finally {
-    await server.close()
-  }
-}
 
 const noStackTrace = (r: Result) => assert.notMatch(r.stderr + r.stdout, /\n\s+at .+\(.*:\d+:\d+\)/)
 
 describe("unify-explore CLI", () => {
   it("shows help with examples for every command", async () => {
-    for (const command of ["sync", "demo", "sandbox"]) {
+    for (const command of ["sync", "sql", "shell", "status", "demo", "sandbox"]) {
       const r = await cli([command, "--help"])
 
       assert.strictEqual(r.code, 0, command)
@@ -158,11 +123,13 @@ describe("unify-explore CLI", () => {
 
   it("documents every command and option in the README", async () => {
     const readme = fs.readFileSync("README.md", "utf8")
-    for (const command of ["sync", "demo", "sandbox"]) {
-      const help = (await cli([command, "--help"])).stdout
+    const commands = ["sync", "sql", "shell", "status", "jobs list", "jobs show", "jobs cancel", "demo", "sandbox"]
+    for (const command of commands) {
+      const help = (await cli([...command.split(" "), "--help"])).stdout
 
       assert.include(readme, `unify-explore ${command}`)
-      const usage = help.split("\n").find((l) => l.startsWith(`$ ${command}`)) ?? ""
+      const usage = help.split("\n").find((l) => l.startsWith(`$ ${command.split(" ").pop()}`)) ?? ""
+      assert.notStrictEqual(usage, "", `no usage line for ${command}`)
       for (const flag of usage.match(/--[a-z][a-z-]*/g) ?? []) {
         assert.include(readme, `\`${flag}`, `${command} ${flag} is not in the README`)
       }

@@ -33,10 +33,11 @@ const options = {
 
 const EXAMPLES = (db: string) => [
   "Try next:",
-  `  sqlite3 ${db} "SELECT status, count(*) FROM enrollments GROUP BY status"`,
-  `  sqlite3 ${db} "SELECT sequence_name, avg(is_replied) AS reply_rate FROM enrollments GROUP BY 1 ORDER BY 2 DESC LIMIT 5"`,
-  `  sqlite3 ${db} "SELECT data ->> '$.person.company.domain' AS domain, count(*) FROM enrollments GROUP BY 1 ORDER BY 2 DESC LIMIT 5"`,
-  `  unify-explore sync --db ${db}   # against your real account, with UNIFY_API_KEY set`
+  `  unify-explore status --db ${db}`,
+  `  unify-explore sql --db ${db} "SELECT status, count(*) FROM enrollments GROUP BY status"`,
+  `  unify-explore sql --db ${db} "SELECT * FROM v_sequence_rates ORDER BY reply_rate DESC LIMIT 5"`,
+  `  unify-explore sql --db ${db} "SELECT data ->> '$.person.company.domain' AS domain, count(*) FROM enrollments GROUP BY 1 ORDER BY 2 DESC LIMIT 5"`,
+  `  unify-explore shell --db ${db}`
 ].join("\n")
 
 const rowCounts = (db: string) =>
