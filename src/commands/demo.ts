@@ -12,6 +12,7 @@ import * as Output from "../Output.js"
 import { describe } from "./help.js"
 import { startSandbox } from "../sandbox/Sandbox.js"
 import { Progress } from "../services/Progress.js"
+import { defaultPlan } from "../services/SyncWorkflow.js"
 import { defaultSettings } from "../services/UnifyApi.js"
 import { jsonOption, printSummary, runSync, type SyncSettings, syncLayer } from "./sync.js"
 
@@ -62,15 +63,7 @@ export const demo = Command.make("demo", options, (flags) =>
       db: flags.db,
       resources,
       json: flags.json,
-      plan: {
-        filter: undefined,
-        full: false,
-        format: "ndjson",
-        pageSize: 10_000,
-        concurrency: 2,
-        dailyJobBudget: 100,
-        poll: { initialMs: 250, maxMs: 2_000, timeoutMs: 60_000 }
-      },
+      plan: { ...defaultPlan, poll: { initialMs: 250, maxMs: 2_000, timeoutMs: 60_000 } },
       api: { ...defaultSettings, baseUrl: server.url, apiKey: Redacted.make(server.apiKey) }
     }
     const outcomes = yield* runSync(settings).pipe(Effect.provide(syncLayer(settings, Progress.stderr)))

@@ -23,7 +23,7 @@ import { JobRepository } from "../services/JobRepository.js"
 import { Progress } from "../services/Progress.js"
 import { RecordStore } from "../services/RecordStore.js"
 import { SyncLog } from "../services/SyncLog.js"
-import { type ResourceOutcome, type SyncPlan, SyncWorkflow } from "../services/SyncWorkflow.js"
+import { defaultPlan, type ResourceOutcome, type SyncPlan, SyncWorkflow } from "../services/SyncWorkflow.js"
 import { type ApiSettings, defaultSettings, type PathMode, UnifyApi } from "../services/UnifyApi.js"
 
 export const DEFAULT_BASE_URL = "https://api.unifygtm.com"
@@ -196,7 +196,7 @@ const settingsFrom = (flags: Flags, key: Redacted.Redacted<string>) =>
         pageSize,
         concurrency: flags.concurrency,
         dailyJobBudget: flags.dailyJobs,
-        poll: { initialMs: 500, maxMs: 10_000, timeoutMs: flags.pollTimeout * 1000 }
+        poll: { ...defaultPlan.poll, timeoutMs: flags.pollTimeout * 1000 }
       },
       api: {
         ...defaultSettings,

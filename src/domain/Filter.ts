@@ -7,6 +7,7 @@ import * as Either from "effect/Either"
 import * as Instant from "./Instant.js"
 import {
   EnrollmentStatus,
+  FLAGS,
   type Resource,
   StepStatus,
   StepType
@@ -24,14 +25,6 @@ type Check = (value: unknown, path: string) => ReadonlyArray<FilterIssue>
 
 const RANGE_OPERATORS = ["gt", "gte", "lt", "lte"] as const
 const SET_OPERATORS = ["in", "not_in"] as const
-const FLAGS = [
-  "is_blocked",
-  "is_bounced",
-  "is_canceled",
-  "is_opted_out",
-  "is_paused",
-  "is_replied"
-] as const
 
 const issue = (path: string, message: string) => [{ path, message }]
 

@@ -12,6 +12,16 @@ export const tableOf = (resource: Resource) =>
 
 export const isResource = Schema.is(Resource)
 
+/** The boolean flags both row types carry (and both filters accept). */
+export const FLAGS = [
+  "is_blocked",
+  "is_bounced",
+  "is_canceled",
+  "is_opted_out",
+  "is_paused",
+  "is_replied"
+] as const
+
 export const EnrollmentStatus = ["DRAFT", "IN_PROGRESS", "FINISHED"] as const
 
 export const StepStatus = [

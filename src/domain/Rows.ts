@@ -8,7 +8,7 @@
  */
 import * as Option from "effect/Option"
 import * as Instant from "./Instant.js"
-import type { Resource } from "./Resource.js"
+import { FLAGS, type Resource } from "./Resource.js"
 
 export type Cell = string | number | null
 
@@ -55,8 +55,7 @@ const col = (convert: (v: unknown) => Cell, ...keys: ReadonlyArray<string>): Ext
 
 const flags = (prefix: ReadonlyArray<string> = []) =>
   Object.fromEntries(
-    ["is_blocked", "is_bounced", "is_canceled", "is_opted_out", "is_paused", "is_replied"]
-      .map((name) => [name, col(flag, ...prefix, name)])
+    FLAGS.map((name) => [name, col(flag, ...prefix, name)])
   )
 
 const firstCategory = (path: ReadonlyArray<string>): Extract => {

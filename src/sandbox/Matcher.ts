@@ -6,10 +6,9 @@
  */
 import type { Filter } from "../domain/Filter.js"
 import * as Instant from "../domain/Instant.js"
-import type { Resource } from "../domain/Resource.js"
+import { FLAGS, type Resource } from "../domain/Resource.js"
 import {
   type EnrollmentRow,
-  FLAGS,
   type Mailbox,
   type Person,
   type Row,

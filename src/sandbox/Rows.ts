@@ -67,15 +67,6 @@ export interface Flags {
   readonly is_replied: boolean
 }
 
-export const FLAGS = [
-  "is_blocked",
-  "is_bounced",
-  "is_canceled",
-  "is_opted_out",
-  "is_paused",
-  "is_replied"
-] as const
-
 export interface EnrollmentRow extends Flags {
   readonly id: string
   readonly updated_at: string

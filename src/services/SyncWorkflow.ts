@@ -42,6 +42,17 @@ export interface SyncPlan {
   readonly poll: { readonly initialMs: number; readonly maxMs: number; readonly timeoutMs: number }
 }
 
+/** A full-speed plan within the documented limits; flags override it. */
+export const defaultPlan: SyncPlan = {
+  filter: undefined,
+  full: false,
+  format: "ndjson",
+  pageSize: 10_000,
+  concurrency: 2,
+  dailyJobBudget: 100,
+  poll: { initialMs: 500, maxMs: 10_000, timeoutMs: 30 * 60_000 }
+}
+
 export interface ResourceOutcome {
   readonly resource: Resource
   readonly jobId: string

@@ -15,7 +15,7 @@ import { type Resource, tableOf } from "../../src/domain/Resource.js"
 import { type Sandbox, type SandboxOptions, startSandbox } from "../../src/sandbox/Sandbox.js"
 import { type PageProgress, Progress } from "../../src/services/Progress.js"
 import { syncLayer } from "../../src/commands/sync.js"
-import type { SyncPlan } from "../../src/services/SyncWorkflow.js"
+import { defaultPlan, type SyncPlan } from "../../src/services/SyncWorkflow.js"
 import { defaultSettings, type PathMode } from "../../src/services/UnifyApi.js"
 
 export const tempDir = () => fs.mkdtempSync(path.join(os.tmpdir(), "unify-explore-test-"))
@@ -30,12 +30,7 @@ export const sandbox = (options: SandboxOptions = {}) =>
   )
 
 export const plan = (overrides: Partial<SyncPlan> = {}): SyncPlan => ({
-  filter: undefined,
-  full: false,
-  format: "ndjson",
-  pageSize: 10_000,
-  concurrency: 2,
-  dailyJobBudget: 100,
+  ...defaultPlan,
   poll: { initialMs: 20, maxMs: 100, timeoutMs: 30_000 },
   ...overrides
 })
