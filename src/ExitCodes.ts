@@ -12,7 +12,9 @@ export const ExitCode = {
   jobFailed: 5,
   partialData: 6,
   unavailable: 7,
-  interrupted: 130
+  locked: 8,
+  interrupted: 130,
+  terminated: 143
 } as const
 
 const byTag: Record<string, number> = {
@@ -34,7 +36,8 @@ const byTag: Record<string, number> = {
   PollTimeoutError: ExitCode.unavailable,
   ServerError: ExitCode.unavailable,
   TransportError: ExitCode.unavailable,
-  NotFoundError: ExitCode.unavailable
+  NotFoundError: ExitCode.unavailable,
+  SyncLockedError: ExitCode.locked
 }
 
 export const exitCodeOf = (error: unknown): number => {

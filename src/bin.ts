@@ -45,12 +45,17 @@ const program = run(process.argv).pipe(
   Effect.provide(NodeContext.layer)
 )
 
+// runMain turns both signals into interruption; remember which one came so
+// the exit code says it (128 + signal number, as shells do).
+let signal: "SIGINT" | "SIGTERM" = "SIGINT"
+process.once("SIGTERM", () => void (signal = "SIGTERM"))
+
 NodeRuntime.runMain(program, {
   disableErrorReporting: true,
   teardown: (exit, onExit) => {
     if (Exit.isFailure(exit) && Cause.isInterruptedOnly(exit.cause)) {
       process.stderr.write("\nunify-explore: interrupted; committed pages are kept and the next run resumes.\n")
-      onExit(ExitCode.interrupted)
+      onExit(signal === "SIGTERM" ? ExitCode.terminated : ExitCode.interrupted)
     } else {
       onExit(Option.getOrElse(Option.fromNullable(process.exitCode as number | undefined), () => 0))
     }

@@ -3,10 +3,13 @@
  * and stderr. `npm test` builds first (pretest).
  */
 import { assert, describe, it } from "@effect/vitest"
+import BetterSqlite3 from "better-sqlite3"
+import { spawn } from "node:child_process"
+import * as os from "node:os"
 import * as fs from "node:fs"
 import * as path from "node:path"
 import { resources } from "../src/domain/Resource.js"
-import { cli, type Result, withSandbox } from "./layers/cli.js"
+import { BIN, cli, type Result, withSandbox } from "./layers/cli.js"
 import { expectedRows, mirrorRows, tempDir } from "./layers/harness.js"
 
 const noStackTrace = (r: Result) => assert.notMatch(r.stderr + r.stdout, /\n\s+at .+\(.*:\d+:\d+\)/)
@@ -134,5 +137,56 @@ describe("unify-explore CLI", () => {
         assert.include(readme, `\`${flag}`, `${command} ${flag} is not in the README`)
       }
     }
+  })
+})
+
+describe("one writer per database", () => {
+  const lockRow = (db: string, pid: number) => {
+    const handle = new BetterSqlite3(db)
+    handle.prepare("INSERT OR REPLACE INTO sync_lock (id, pid, host, since) VALUES (1, ?, ?, ?)")
+      .run(pid, os.hostname(), "2026-12-04T10:00:00.000000Z")
+    handle.close()
+  }
+
+  it("stops a second sync at once, naming the running one, and takes over a dead one's lock", async () => {
+    await withSandbox({ enrollments: 10 }, async (server) => {
+      const db = path.join(tempDir(), "m.db")
+      const env = { UNIFY_API_KEY: server.apiKey, UNIFY_BASE_URL: server.url }
+      const first = await cli(["sync", "--db", db], env)
+      lockRow(db, process.pid)
+
+      const blocked = await cli(["sync", "--db", db], env)
+      lockRow(db, 2 ** 22 + 12345)
+      const afterDeath = await cli(["sync", "--db", db], env)
+
+      assert.strictEqual(first.code, 0, first.stderr)
+      assert.strictEqual(blocked.code, 8)
+      assert.include(blocked.stderr, `pid ${process.pid}, running since 2026-12-04T10:00:00.000000Z`)
+      assert.strictEqual(server.stats().creations.length, 4)
+      assert.strictEqual(afterDeath.code, 0, afterDeath.stderr)
+    })
+  })
+})
+
+describe("signals", () => {
+  it("exits 143 on SIGTERM with the ledger consistent, and the next run resumes", async () => {
+    await withSandbox({ enrollments: 30, jobDelayMs: 3000 }, async (server) => {
+      const db = path.join(tempDir(), "m.db")
+      const env = { ...process.env, UNIFY_API_KEY: server.apiKey, UNIFY_BASE_URL: server.url }
+      const child = spawn(process.execPath, [BIN, "sync", "--db", db, "--resource", "enrollments"], { env })
+      let stderr = ""
+      child.stderr.on("data", (c) => {
+        stderr += c
+        if (stderr.includes("in progress") && !child.killed) child.kill("SIGTERM")
+      })
+      const code = await new Promise<number | null>((resolve) => child.on("close", resolve))
+
+      const again = await cli(["sync", "--db", db, "--resource", "enrollments"], env)
+
+      assert.strictEqual(code, 143)
+      assert.include(again.stderr, "resuming job")
+      assert.strictEqual(again.code, 0, again.stderr)
+      assert.strictEqual(server.stats().creations.length, 1)
+    })
   })
 })

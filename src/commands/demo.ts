@@ -63,6 +63,7 @@ export const demo = Command.make("demo", options, (flags) =>
       db: flags.db,
       resources,
       json: flags.json,
+      waitLock: false,
       plan: { ...defaultPlan, poll: { initialMs: 250, maxMs: 2_000, timeoutMs: 60_000 } },
       api: { ...defaultSettings, baseUrl: server.url, apiKey: Redacted.make(server.apiKey) }
     }

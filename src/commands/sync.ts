@@ -22,6 +22,7 @@ import { Database } from "../services/Database.js"
 import { JobRepository } from "../services/JobRepository.js"
 import { Progress } from "../services/Progress.js"
 import { RecordStore } from "../services/RecordStore.js"
+import { SyncLock } from "../services/SyncLock.js"
 import { SyncLog } from "../services/SyncLog.js"
 import { defaultPlan, type ResourceOutcome, type SyncPlan, SyncWorkflow } from "../services/SyncWorkflow.js"
 import { type ApiSettings, defaultSettings, type PathMode, UnifyApi } from "../services/UnifyApi.js"
@@ -34,6 +35,8 @@ export interface SyncSettings {
   readonly plan: SyncPlan
   readonly api: ApiSettings
   readonly json: boolean
+  /** Wait for another sync on the same file instead of stopping. */
+  readonly waitLock: boolean
 }
 
 // === options shared with other commands
@@ -106,6 +109,9 @@ const options = {
   pollTimeout: Options.integer("poll-timeout").pipe(
     Options.withDescription("Seconds to wait for a job to finish before stopping resumably"),
     Options.withDefault(1800)
+  ),
+  waitLock: Options.boolean("wait-lock").pipe(
+    Options.withDescription("If another sync holds the database, wait for it instead of stopping")
   ),
   json: jsonOption
 }
@@ -189,6 +195,7 @@ const settingsFrom = (flags: Flags, key: Redacted.Redacted<string>) =>
       db: flags.db,
       resources: targets,
       json: flags.json,
+      waitLock: flags.waitLock,
       plan: {
         filter,
         full: flags.full,
@@ -218,7 +225,7 @@ export const apiLayer = (settings: ApiSettings) =>
 
 /** The stores over one database file, writable. */
 export const storeLayer = (db: string) =>
-  Layer.mergeAll(JobRepository.layer, RecordStore.layer, SyncLog.layer).pipe(
+  Layer.mergeAll(JobRepository.layer, RecordStore.layer, SyncLog.layer, SyncLock.layer).pipe(
     Layer.provideMerge(Database.layer({ path: db }))
   )
 
@@ -229,16 +236,17 @@ export const syncLayer = (settings: Pick<SyncSettings, "db" | "api">, progress: 
     Layer.provideMerge(progress)
   )
 
-/** Syncs each resource in turn; the first failure stops the run. */
+/** Syncs each resource in turn, holding the file; the first failure stops the run. */
 export const runSync = (settings: SyncSettings) =>
   Effect.gen(function*() {
+    yield* Effect.flatMap(SyncLock, (lock) => lock.hold(settings.waitLock))
     const workflow = yield* SyncWorkflow
     const outcomes: Array<ResourceOutcome> = []
     for (const resource of settings.resources) {
       outcomes.push(yield* workflow.run(resource, settings.plan))
     }
     return outcomes
-  }).pipe(Effect.ensuring(Effect.flatMap(Progress, (progress) => progress.done)))
+  }).pipe(Effect.scoped, Effect.ensuring(Effect.flatMap(Progress, (progress) => progress.done)))
 
 export const summaryLines = (outcomes: ReadonlyArray<ResourceOutcome>) =>
   Output.columns([

@@ -228,6 +228,17 @@ export class MalformedRowError extends Schema.TaggedError<MalformedRowError>()("
   }
 }
 
+export class SyncLockedError extends Schema.TaggedError<SyncLockedError>()("SyncLockedError", {
+  path: Schema.String,
+  pid: Schema.Number,
+  since: Schema.String
+}) {
+  get message() {
+    return `Another sync (pid ${this.pid}, running since ${this.since}) is writing ${this.path}. ` +
+      "Wait for it to finish, or pass --wait-lock to wait here."
+  }
+}
+
 export class StoreError extends Schema.TaggedError<StoreError>()("StoreError", {
   path: Schema.String,
   /** `unusable`: the file cannot be opened or written (the user's to fix). */
@@ -248,4 +259,5 @@ export type SyncError =
   | PollTimeoutError
   | PartialDataError
   | MalformedRowError
+  | SyncLockedError
   | StoreError

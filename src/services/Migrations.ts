@@ -160,5 +160,15 @@ SELECT sequence_id, max(sequence_name) AS sequence_name, step_number,
   sum(is_bounced) AS bounced
 FROM enrollment_steps WHERE step_number IS NOT NULL
 GROUP BY sequence_id, step_number;`
+  },
+  {
+    // One writer per file: the row names the sync that holds the file.
+    version: 3,
+    sql: `CREATE TABLE sync_lock (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  pid INTEGER NOT NULL,
+  host TEXT NOT NULL,
+  since TEXT NOT NULL
+);`
   }
 ]

@@ -171,10 +171,25 @@ const make = Effect.gen(function*() {
     readonly rowsChanged: number
   }
 
+  /** One page's rows, checked against the job's total before any write. */
+  const fetchRows = (job: LedgerJob, page: number, pageSize: number, format: ResultFormat, total: number) =>
+    api.fetchPage<Array<StoredRow>, ApiError | MalformedRowError | PartialDataError>(
+      job.resource,
+      job.job_id,
+      job.api_paths,
+      { page, pageSize, format },
+      (answer) =>
+        answer.total === undefined || answer.total === total
+          ? readPage(job, page)(answer.rows)
+          : Effect.fail(
+            new PartialDataError({ resource: job.resource, jobId: job.job_id, expected: total, received: answer.total })
+          )
+    )
+
   /** Fetches and commits every page of a FINISHED job not yet committed. */
   const downloadPages = (job: LedgerJob, total: number, plan: SyncPlan) =>
     Effect.gen(function*() {
-      const format = job.format ?? plan.format
+      let format = job.format ?? plan.format
       const pageSize = job.page_size ?? plan.pageSize
       if (job.format === null || job.page_size === null) {
         yield* jobs.update(job.job_id, { format, page_size: pageSize })
@@ -186,24 +201,21 @@ const make = Effect.gen(function*() {
       const tally = { pagesFetched: 0, rowsReceived: 0, rowsChanged: 0 }
       let rowsDone = job.rows_done
 
+      // A JSON page over the size cap (413) comes again as NDJSON: same
+      // page numbers, so the ledger's accounting still holds.
+      const toNdjson = Effect.gen(function*() {
+        if (format === "json") {
+          format = "ndjson"
+          yield* jobs.update(job.job_id, { format })
+          yield* progress.note(job.resource, "a JSON page was too large (413); continuing with NDJSON")
+        }
+      })
+
       const onePage = (page: number) =>
         Effect.gen(function*() {
-          const rows = yield* api.fetchPage<Array<StoredRow>, ApiError | MalformedRowError | PartialDataError>(
-            job.resource,
-            job.job_id,
-            job.api_paths,
-            { page, pageSize, format },
-            (answer) =>
-              answer.total === undefined || answer.total === total
-                ? readPage(job, page)(answer.rows)
-                : Effect.fail(
-                  new PartialDataError({
-                    resource: job.resource,
-                    jobId: job.job_id,
-                    expected: total,
-                    received: answer.total
-                  })
-                )
+          const rows = yield* fetchRows(job, page, pageSize, format, total).pipe(
+            Effect.catchTag("PageTooLargeError", () =>
+              Effect.zipRight(toNdjson, fetchRows(job, page, pageSize, "ndjson", total)))
           )
           const changed = yield* store.commitPage({
             resource: job.resource,

@@ -169,6 +169,17 @@ describe("SyncWorkflow", () => {
       assert.deepStrictEqual(mirrorRows(db, "enrollments"), expectedRows(server, "enrollments"))
     }))
 
+  it.scopedLive("falls back to NDJSON when a JSON page is too large (413)", () =>
+    Effect.gen(function*() {
+      const server = yield* sandbox({ enrollments: 300, maxJsonBytes: 64 * 1024 })
+      const db = tempDb()
+
+      yield* run("enrollments", { format: "json", pageSize: 2000 }).pipe(Effect.provide(layerFor(server, db)))
+
+      assert.deepStrictEqual(mirrorRows(db, "enrollments"), expectedRows(server, "enrollments"))
+      assert.deepStrictEqual(query(db, "SELECT format FROM jobs"), [{ format: "ndjson" }])
+    }))
+
   it.scopedLive("reports a refused API key by name", () =>
     Effect.gen(function*() {
       const server = yield* sandbox({ enrollments: 10 })
