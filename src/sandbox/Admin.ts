@@ -13,6 +13,7 @@ import {
   sendJson,
   sendNoContent
 } from "./Http.js"
+import { noFaults } from "./Faults.js"
 import type { SandboxStats } from "./Sandbox.js"
 import type { State } from "./State.js"
 
@@ -27,7 +28,8 @@ export interface AdminRoute {
 export const statsOf = (state: State): SandboxStats => ({
   creations: [...state.creations],
   requests: { ...state.requests },
-  rateLimited: state.rateLimited
+  rateLimited: state.rateLimited,
+  faults: { ...(state.faults?.counts ?? noFaults()) }
 })
 
 const isCount = (value: unknown): value is number =>

@@ -1,8 +1,10 @@
 /**
  * The five query-job operations: create, list, get, cancel and results.
- * Routing, authentication and the status/results/cancel rate limits happen
- * before these run (see `Sandbox.ts`); create admits itself, because only a
- * job actually created spends one of the day's creations.
+ * Routing, authentication, the status/results/cancel rate limits and the
+ * fault 429s and 5xx happen before these run (see `Sandbox.ts`); create
+ * admits itself, because only a job actually created spends one of the
+ * day's creations. The faults that need a job (forgotten, expired early,
+ * short pages, cut bodies) happen here.
  */
 import { Buffer } from "node:buffer"
 import type { IncomingMessage, ServerResponse } from "node:http"
@@ -12,10 +14,9 @@ import {
   pageSizeLimit,
   type Resource
 } from "../domain/Resource.js"
-import type { Entry } from "./Data.js"
+import type { Faults } from "./Faults.js"
 import {
   type BadRequestError,
-  type Headers,
   integerParam,
   isObject,
   pathSegments,
@@ -26,6 +27,7 @@ import {
 } from "./Http.js"
 import type { Job } from "./Jobs.js"
 import { compile } from "./Matcher.js"
+import { type Page, sendJsonPage, streamNdjson } from "./Pages.js"
 import { retryAfterSeconds } from "./RateLimit.js"
 import type { SandboxRateLimits } from "./Sandbox.js"
 import type { Operation, State } from "./State.js"
@@ -122,6 +124,17 @@ const notFound = (res: ServerResponse, route: ApiRoute) =>
     `No ${route.resource} query job with id "${route.jobId}".`
   )
 
+/** The `forgetJob` fault strikes get-job and results calls. */
+const forgotten = (state: State, route: ApiRoute, job: Job) => {
+  const faults = state.faults
+  if (faults === null || (route.op !== "status" && route.op !== "results")) {
+    return false
+  }
+  if (!faults.forgets(route.op, state.requests[route.op])) return false
+  state.jobs.forget(job)
+  return true
+}
+
 /** The route's job, or a 404 sent (another resource's job included). */
 const findJob = (
   state: State,
@@ -129,7 +142,10 @@ const findJob = (
   res: ServerResponse
 ): Job | undefined => {
   const job = state.jobs.find(route.resource, route.jobId ?? "")
-  if (job === undefined) notFound(res, route)
+  if (job === undefined || forgotten(state, route, job)) {
+    notFound(res, route)
+    return undefined
+  }
   return job
 }
 
@@ -382,6 +398,13 @@ const UNREADY = {
   EXPIRED: [410, "results_expired", "has expired; create a new job."]
 } as const
 
+/** `expireAfterResultCalls`: this call is one too many for the job. */
+const expireIfDue = (state: State, faults: Faults, job: Job) => {
+  const now = state.now()
+  if (state.jobs.statusOf(job, now) !== "FINISHED") return
+  if (faults.expiresNow(job.id)) state.jobs.expire(job.id, now)
+}
+
 /** Sends the 409/410 for a job without results; true if it did. */
 const rejectUnready = (state: State, job: Job, res: ServerResponse) => {
   const status = state.jobs.statusOf(job, state.now())
@@ -391,106 +414,20 @@ const rejectUnready = (state: State, job: Job, res: ServerResponse) => {
   return true
 }
 
-const pageHeaders = (total: number, query: PageQuery): Headers => ({
-  "x-total": total,
-  "x-page": query.page,
-  "x-page-size": query.size
-})
-
-const COMMA = Buffer.from(",")
-const NEWLINE = Buffer.from("\n")
-const CLOSE = Buffer.from("]}")
-
-const EMPTY = Buffer.alloc(0)
-
-/** `open`, the rows' lines joined by `separator`, then `close`: one copy. */
-const joined = (
-  rows: ReadonlyArray<Entry>,
-  [from, to]: readonly [number, number],
-  [open, separator, close]: readonly [Buffer, Buffer, Buffer]
-): Buffer => {
-  const parts: Array<Buffer> = [open]
-  let length = open.length + close.length
-  for (let i = from; i < to; i++) {
-    if (i > from) parts.push(separator)
-    parts.push(rows[i]!.line)
-    length += rows[i]!.line.length
-  }
-  length += separator.length * Math.max(0, to - from - 1)
-  parts.push(close)
-  return Buffer.concat(parts, length)
-}
-
-/** The envelope around lines serialized once, at generation. */
-const sendJsonPage = (
-  state: State,
-  res: ServerResponse,
-  rows: ReadonlyArray<Entry>,
-  query: PageQuery,
-  [from, to]: readonly [number, number]
-) => {
-  const head = Buffer.from(
-    `{"total":${rows.length},"page":${query.page},` +
-      `"page_size":${query.size},"data":[`
-  )
-  let bytes = head.length + CLOSE.length + Math.max(0, to - from - 1)
-  for (let i = from; i < to; i++) bytes += rows[i]!.line.length
-  const max = state.config.maxJsonBytes
-  if (bytes > max) {
-    return sendError(
-      res,
-      413,
-      "results_page_too_large",
-      `This page would be ${bytes} bytes, over the ${max}-byte JSON limit; ` +
-        "request a smaller page_size or use NDJSON."
-    )
-  }
-  const body = joined(rows, [from, to], [head, COMMA, CLOSE])
-  res.writeHead(200, {
-    "content-type": "application/json",
-    "content-length": body.length
-  })
-  res.end(body)
-}
-
-const drained = (res: ServerResponse) =>
-  new Promise<void>((resolve) => {
-    if (res.destroyed) return resolve()
-    const done = () => {
-      res.off("drain", done)
-      res.off("close", done)
-      resolve()
-    }
-    res.on("drain", done)
-    res.on("close", done)
-  })
-
-/** Rows per write: big enough to be cheap, small enough to stream. */
-const CHUNK_ROWS = 500
-
-/** One line per row, written in chunks that respect backpressure. */
-const streamNdjson = async (
-  res: ServerResponse,
-  rows: ReadonlyArray<Entry>,
-  query: PageQuery,
-  [from, to]: readonly [number, number]
-) => {
-  let length = 0
-  for (let i = from; i < to; i++) length += rows[i]!.line.length + 1
-  res.writeHead(200, {
-    "content-type": "application/x-ndjson",
-    "content-length": length,
-    ...pageHeaders(rows.length, query)
-  })
-  for (let i = from; i < to && !res.destroyed; i += CHUNK_ROWS) {
-    const end = Math.min(i + CHUNK_ROWS, to)
-    // Each line ends in a newline, the chunk's last one included.
-    const chunk = joined(rows, [i, end], [EMPTY, NEWLINE, NEWLINE])
-    if (!res.write(chunk)) {
-      await drained(res)
-    }
-  }
-  res.end()
+/**
+ * The page's rows: with the `shortPage` fault one of them is left out,
+ * while `total` still counts it.
+ */
+const pageOf = (state: State, job: Job, query: PageQuery): Page => {
+  const rows = job.rows
+  const from = Math.min((query.page - 1) * query.size, rows.length)
+  const to = Math.min(from + query.size, rows.length)
+  const base = { total: rows.length, page: query.page, size: query.size }
+  const left = state.faults?.shortPage(job.seq, from, to)
+  if (left === undefined) return { ...base, rows, span: [from, to] }
+  const kept = rows.slice(from, to)
+  kept.splice(left - from, 1)
+  return { ...base, rows: kept, span: [0, kept.length] }
 }
 
 const results: Handler = async (state, route, req, res, params) => {
@@ -499,13 +436,15 @@ const results: Handler = async (state, route, req, res, params) => {
     return sendBadRequest(res, "Invalid results page parameters.", errors)
   }
   const job = findJob(state, route, res)
-  if (job === undefined || rejectUnready(state, job, res)) return
+  if (job === undefined) return
+  if (state.faults !== null) expireIfDue(state, state.faults, job)
+  if (rejectUnready(state, job, res)) return
 
-  const from = Math.min((query.page - 1) * query.size, job.rows.length)
-  const span = [from, Math.min(from + query.size, job.rows.length)] as const
+  const page = pageOf(state, job, query)
+  const cutter = state.faults?.dropConnection(state.requests.results)
   return query.ndjson
-    ? streamNdjson(res, job.rows, query, span)
-    : sendJsonPage(state, res, job.rows, query, span)
+    ? streamNdjson(res, page, cutter)
+    : sendJsonPage(res, page, state.config.maxJsonBytes, cutter)
 }
 
 export const handlers: Record<Operation, Handler> = {

@@ -3,6 +3,8 @@
  * derived from the clock whenever someone asks (IN_PROGRESS for the job
  * delay, then FINISHED; EXPIRED once past `expires_at`). Nothing runs in the
  * background, so advancing the clock is all a test needs to move a job on.
+ * A fault profile may give a job a longer delay and an ending other than
+ * FINISHED; that ending, too, takes effect when the clock reaches it.
  */
 import { randomUUID } from "node:crypto"
 import type { JobStatus, Resource } from "../domain/Resource.js"
@@ -12,18 +14,29 @@ import { shuffle, stream, uuid } from "./Random.js"
 
 export const JOB_LIFETIME_MS = 24 * 60 * 60 * 1000
 
+/** How a job ends instead of FINISHED, once its delay is over. */
+export type Ending =
+  | { readonly kind: "fail"; readonly errorCode: string }
+  | { readonly kind: "cancel" }
+
 export interface Job {
   readonly id: string
   /** Creation counter: orders the list and anchors its cursor. */
   readonly seq: number
   readonly resource: Resource
   readonly createdAt: number
+  /** How long it stays IN_PROGRESS. */
+  readonly delayMs: number
   expiresAt: number
   /** The snapshot, in the order results serve it. */
   readonly rows: ReadonlyArray<Entry>
   canceledAt: number | null
   forcedExpired: boolean
   errorCode: string | null
+  /** An ending still to come; null once it happened, or if none. */
+  ending: Ending | null
+  /** Dropped by a fault: not found, not listed. */
+  forgotten: boolean
 }
 
 /** The job object of get-job and list-jobs; every key always present. */
@@ -43,6 +56,11 @@ export interface JobsOptions {
   readonly seed: number
   readonly jobDelayMs: number
   readonly order: Order
+  /** Fault-given extra delay and ending, by creation number. */
+  readonly fate?: (seq: number) => {
+    readonly extraMs: number
+    readonly ending: Ending | null
+  }
 }
 
 const rfc3339 = (ms: number) => new Date(ms).toISOString()
@@ -56,9 +74,23 @@ export const makeJobs = (options: JobsOptions) => {
   const byId = new Map<string, Job>()
   const instance = randomUUID()
 
-  const finishesAt = (job: Job) => job.createdAt + options.jobDelayMs
+  const finishesAt = (job: Job) => job.createdAt + job.delayMs
+
+  /**
+   * Makes a due ending happen, as of when it was due. Unless the job was
+   * canceled, failed or expired first: then it never comes.
+   */
+  const settle = (job: Job, ending: Ending, now: number) => {
+    const due = finishesAt(job)
+    if (Math.min(now, job.expiresAt) < due) return
+    job.ending = null
+    if (job.canceledAt !== null || job.errorCode !== null) return
+    if (ending.kind === "fail") job.errorCode = ending.errorCode
+    else job.canceledAt = due
+  }
 
   const statusOf = (job: Job, now: number): JobStatus => {
+    if (job.ending !== null) settle(job, job.ending, now)
     if (job.forcedExpired || now > job.expiresAt) return "EXPIRED"
     if (job.canceledAt !== null) return "CANCELED"
     if (job.errorCode !== null) return "FAILED"
@@ -94,6 +126,7 @@ export const makeJobs = (options: JobsOptions) => {
   ): Job => {
     const seq = jobs.length
     const rows = entries.filter((entry) => matches(entry.row))
+    const fate = options.fate?.(seq)
     const job: Job = {
       // Unique per server instance, like real job ids: a ledger that
       // outlives one sandbox must never meet the same id twice.
@@ -101,13 +134,16 @@ export const makeJobs = (options: JobsOptions) => {
       seq,
       resource,
       createdAt: now,
+      delayMs: options.jobDelayMs + (fate?.extraMs ?? 0),
       expiresAt: now + JOB_LIFETIME_MS,
       rows: options.order === "shuffled"
         ? shuffle(stream(options.seed, `job/${seq}/order`), rows)
         : rows.sort(byUpdatedDesc),
       canceledAt: null,
       forcedExpired: false,
-      errorCode: null
+      errorCode: null,
+      ending: fate?.ending ?? null,
+      forgotten: false
     }
     jobs.push(job)
     byId.set(job.id, job)
@@ -138,7 +174,7 @@ export const makeJobs = (options: JobsOptions) => {
     const start = Math.min(query.before ?? jobs.length, jobs.length) - 1
     for (let i = start; i >= 0; i--) {
       const job = jobs[i]!
-      if (job.resource !== resource) continue
+      if (job.resource !== resource || job.forgotten) continue
       if (query.status !== undefined && statusOf(job, now) !== query.status) {
         continue
       }
@@ -174,7 +210,13 @@ export const makeJobs = (options: JobsOptions) => {
     return true
   }
 
-  return { create, find, list, view, statusOf, cancel, expire, fail }
+  /** The server loses the job: from now on it was never there. */
+  const forget = (job: Job) => {
+    job.forgotten = true
+    byId.delete(job.id)
+  }
+
+  return { create, find, list, view, statusOf, cancel, expire, fail, forget }
 }
 
 export type Jobs = ReturnType<typeof makeJobs>

@@ -20,6 +20,7 @@ import {
   touch
 } from "./Admin.js"
 import { type ApiRoute, handlers, rejectIfLimited } from "./Api.js"
+import type { FaultCounts, FaultProfile } from "./Faults.js"
 import { sendError } from "./Http.js"
 import { makeState, type Operation, type State } from "./State.js"
 
@@ -46,7 +47,19 @@ export interface SandboxOptions {
   readonly now?: () => number
   /** Default 8 MiB (the guide's JSON payload cap); lower it in tests. */
   readonly maxJsonBytes?: number
+  /**
+   * Default none: the contract, nothing more. A profile adds seeded,
+   * reproducible faults (see `FaultProfile`); an invalid one throws.
+   */
+  readonly faults?: FaultProfile
 }
+
+export type {
+  FaultCounts,
+  FaultName,
+  FaultProfile,
+  PerOperation
+} from "./Faults.js"
 
 export interface SandboxRateLimits {
   /** Default 100, rolling 24 h, per account across both resources. */
@@ -83,7 +96,10 @@ export interface SandboxStats {
     readonly results: number
     readonly cancel: number
   }
+  /** Refusals by the real rate limits (fault 429s count in `faults`). */
   readonly rateLimited: number
+  /** How often each fault fired; all 0 without a profile. */
+  readonly faults: FaultCounts
 }
 
 export interface Sandbox {
@@ -234,6 +250,8 @@ const dispatch = async (
   state.requests[route.op]++
   // Create only looks here; it takes a slot once a job really exists.
   if (rejectIfLimited(state, route.op, res, route.op !== "create")) return
+  const n = state.requests[route.op]
+  if (state.faults?.intercept(route.op, n, res, state.now())) return
   const query = new URLSearchParams(q < 0 ? "" : url.slice(q + 1))
   return handlers[route.op](state, route, req, res, query)
 }

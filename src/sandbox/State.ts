@@ -2,7 +2,10 @@
  * Everything one sandbox remembers: its settings, data, jobs, rate windows,
  * counters and clock. Handlers receive it; nothing here touches HTTP.
  */
+import * as Either from "effect/Either"
 import { type Dataset, makeDataset } from "./Data.js"
+import { type Faults, makeFaults, parseFaultProfile } from "./Faults.js"
+import { withHugeRows } from "./HugeRows.js"
 import { type Jobs, makeJobs, type Order } from "./Jobs.js"
 import { slidingWindow, type Window } from "./RateLimit.js"
 import type {
@@ -46,6 +49,8 @@ export interface State {
   readonly data: Dataset
   readonly jobs: Jobs
   readonly limits: Limits | null
+  /** null without a fault profile: the fast path checks only this. */
+  readonly faults: Faults | null
   readonly now: () => number
   readonly advance: (ms: number) => void
   readonly creations: Array<SandboxCreation>
@@ -83,9 +88,22 @@ const makeClock = (base: () => number) => {
   }
 }
 
+/** Throws on a profile that does not check, like any bad option. */
+const makeFaultsOf = (options: SandboxOptions, seed: number) => {
+  if (options.faults === undefined) return null
+  const parsed = parseFaultProfile(options.faults)
+  if (Either.isLeft(parsed)) {
+    throw new RangeError(`invalid fault profile: ${parsed.left}`)
+  }
+  return makeFaults(parsed.right, parsed.right.seed ?? seed)
+}
+
 export const makeState = (options: SandboxOptions): State => {
   const seed = options.seed ?? 1
   const order: Order = options.order ?? "shuffled"
+  const faults = makeFaultsOf(options, seed)
+  const data = makeDataset({ enrollments: options.enrollments ?? 1000, seed })
+  const jobDelayMs = options.jobDelayMs ?? 300
   return {
     config: {
       apiKey: options.apiKey ?? "sandbox-key",
@@ -93,9 +111,12 @@ export const makeState = (options: SandboxOptions): State => {
       admin: options.admin ?? false,
       maxJsonBytes: options.maxJsonBytes ?? MAX_JSON_BYTES
     },
-    data: makeDataset({ enrollments: options.enrollments ?? 1000, seed }),
-    jobs: makeJobs({ seed, jobDelayMs: options.jobDelayMs ?? 300, order }),
+    data: faults === null ? data : withHugeRows(data, faults.hugeRows),
+    jobs: faults === null
+      ? makeJobs({ seed, jobDelayMs, order })
+      : makeJobs({ seed, jobDelayMs, order, fate: faults.fate }),
     limits: makeLimits(options.rateLimits),
+    faults,
     ...makeClock(options.now ?? Date.now),
     creations: [],
     requests: { create: 0, status: 0, list: 0, results: 0, cancel: 0 },

@@ -1,0 +1,296 @@
+#!/usr/bin/env node
+/**
+ * `npm run bench`: unify-explore sync against the ideal, on the same
+ * generated data in one run (issue 5). Measures the sync with the sandbox's
+ * rate limits off, the floor (scripts/floor.mjs), the sqlite-utils anchor,
+ * the sync under the documented limits, peak RSS at N and 4N rows, and cold
+ * starts; prints one table with the targets checked, and writes the figures
+ * to a JSON file so runs can be compared over time.
+ *
+ * Imports the built code (dist/): `npm run bench` builds first.
+ */
+import { spawnSync } from "node:child_process"
+import * as fs from "node:fs"
+import * as os from "node:os"
+import * as path from "node:path"
+import { fileURLToPath } from "node:url"
+import { parseArgs } from "node:util"
+import { figuresOf, renderTable, targetsOf } from "./bench/report.mjs"
+import {
+  ANCHOR,
+  countRows,
+  coldStart,
+  PAGE_SIZE,
+  prepareData,
+  resourcesOf,
+  runAnchor,
+  runFloor,
+  runSync,
+  withSandbox
+} from "./bench/stages.mjs"
+
+const ROOT = fileURLToPath(new URL("..", import.meta.url))
+
+const USAGE = `usage: npm run bench -- [options]
+
+  --enrollments N       enrollments generated (default 100000)
+  --resource R          enrollments (default) or all (adds their steps)
+  --rate-enrollments N  enrollments for the rate-limited run (default N)
+  --cold-runs K         runs per cold-start median (default 10)
+  --out FILE            JSON figures (default bench-results/bench-<time>.json)
+  --quick               tiny sizes, for the test suite's smoke run
+`
+
+/** Client limits high enough never to bind when the sandbox has none. */
+const UNLIMITED_RATE = 1000
+
+/** The sandbox's default job delay, which the rate-limited run keeps. */
+const JOB_DELAY_MS = 300
+
+/** Results requests per second the API allows (the bulk guide). */
+const RESULTS_PER_SECOND = 5
+
+const positiveInt = (name, text) => {
+  const n = Number(text)
+  if (!Number.isInteger(n) || n < 1) {
+    throw new Error(`--${name} must be a positive integer, got ${text}`)
+  }
+  return n
+}
+
+const parseOptions = (argv) => {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      enrollments: { type: "string" },
+      resource: { type: "string", default: "enrollments" },
+      "rate-enrollments": { type: "string" },
+      "cold-runs": { type: "string" },
+      out: { type: "string" },
+      quick: { type: "boolean", default: false },
+      help: { type: "boolean", default: false }
+    }
+  })
+  if (values.help) {
+    process.stdout.write(USAGE)
+    process.exit(0)
+  }
+  return optionsFrom(values)
+}
+
+const optionsFrom = (values) => {
+  const quick = values.quick
+  const int = (name, fallback) =>
+    values[name] === undefined ? fallback : positiveInt(name, values[name])
+  const enrollments = int("enrollments", quick ? 2000 : 100_000)
+  if (!["enrollments", "enrollment-steps", "all"].includes(values.resource)) {
+    throw new Error(`--resource must be enrollments or all`)
+  }
+  const stamp = new Date().toISOString().replace(/[:.]/g, "-")
+  return {
+    quick,
+    enrollments,
+    resource: values.resource,
+    rateEnrollments: int("rate-enrollments", enrollments),
+    memoryEnrollments: Math.max(1, Math.round(enrollments / 4)),
+    coldRuns: int("cold-runs", quick ? 3 : 10),
+    timeoutMs: quick ? 60_000 : 600_000,
+    out: values.out ?? path.join(ROOT, "bench-results", `bench-${stamp}.json`)
+  }
+}
+
+const step = (text) => process.stderr.write(`bench: ${text}\n`)
+
+const count = (n) => n.toLocaleString("en-US")
+
+// ---------------------------------------------------------------------------
+// Stages
+
+/** Sync, floor and anchor on one sandbox, rate limits off; then cold starts. */
+const throughputStage = (options, dir) =>
+  withSandbox(
+    { enrollments: options.enrollments, jobDelayMs: 0, rateLimits: false },
+    async (server) => {
+      step(`generating ${count(options.enrollments)} enrollments`)
+      const data = prepareData(server, options.resource, dir)
+      const common = { resource: options.resource, timeoutMs: options.timeoutMs }
+      const syncDb = path.join(dir, "sync.db")
+
+      step(`sync: ${count(data.rows)} rows in ${data.pages} pages`)
+      const sync = await runSync(server, { ...common, db: syncDb, rates: UNLIMITED_RATE })
+      checkRows("sync", data.rows, sync.rows, countRows(syncDb, resourcesOf(options.resource)))
+      step("floor")
+      const floorDb = path.join(dir, "floor.db")
+      const floor = await runFloor(server, { ...common, db: floorDb })
+      checkRows("floor", data.rows, floor.rows, countRows(floorDb, resourcesOf(options.resource)))
+      step(`anchor (${ANCHOR})`)
+      const anchor = await runAnchor(data, { db: path.join(dir, "anchor.db"), timeoutMs: options.timeoutMs })
+      if (anchor !== undefined) checkRows("anchor", data.rows, anchor.rows, anchor.rows)
+
+      step(`cold start, ${options.coldRuns} runs each`)
+      const cold = {
+        sql: await coldStart(["sql", "--db", syncDb, "select 1"], options.coldRuns, options.timeoutMs),
+        help: await coldStart(["--help"], options.coldRuns, options.timeoutMs)
+      }
+      return { data, sync, floor, anchor, cold }
+    }
+  )
+
+const checkRows = (name, expected, reported, stored) => {
+  if (reported !== expected || stored !== expected) {
+    throw new Error(
+      `${name} mirrored ${reported} rows (${stored} stored), expected ${expected}`
+    )
+  }
+}
+
+/**
+ * The sync under the documented limits and the client's default rates,
+ * against its lower bound: the pages at 5 a second plus each job's delay.
+ */
+const rateLimitedStage = (options, dir) =>
+  withSandbox({ enrollments: options.rateEnrollments, jobDelayMs: JOB_DELAY_MS }, async (server) => {
+    const resources = resourcesOf(options.resource)
+    const rows = resources.map((r) => server.records(r).length)
+    const pages = rows.reduce((n, r) => n + Math.ceil(r / PAGE_SIZE), 0)
+    step(`rate-limited sync: ${count(options.rateEnrollments)} enrollments, ${pages} pages`)
+    const run = await runSync(server, {
+      db: path.join(dir, "rate-limited.db"),
+      resource: options.resource,
+      rates: false,
+      timeoutMs: options.timeoutMs
+    })
+    const lowerBoundMs = (pages / RESULTS_PER_SECOND) * 1000 + resources.length * JOB_DELAY_MS
+    return { ...run, pages, lowerBoundMs, status429: server.stats().rateLimited }
+  })
+
+/** Peak RSS at N rows; 4N is the throughput stage's sync (same settings). */
+const memoryStage = (options, dir) =>
+  withSandbox(
+    { enrollments: options.memoryEnrollments, jobDelayMs: 0, rateLimits: false },
+    async (server) => {
+      resourcesOf(options.resource).forEach((r) => server.records(r))
+      step(`memory: sync of ${count(options.memoryEnrollments)} enrollments`)
+      return runSync(server, {
+        db: path.join(dir, "memory.db"),
+        resource: options.resource,
+        rates: UNLIMITED_RATE,
+        timeoutMs: options.timeoutMs
+      })
+    }
+  )
+
+const runAll = async (options, dir) => {
+  const main = await throughputStage(options, dir)
+  const rateLimited = await rateLimitedStage(options, dir)
+  const small = await memoryStage(options, dir)
+  return {
+    ...main,
+    rateLimited,
+    memory: { n: small, fourN: main.sync }
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Report
+
+const git = (...args) => {
+  const result = spawnSync("git", args, { cwd: ROOT, encoding: "utf8" })
+  return result.status === 0 ? result.stdout.trim() : null
+}
+
+const machine = () => {
+  const cpus = os.cpus()
+  return {
+    cpus: cpus.length,
+    model: cpus[0]?.model ?? "unknown",
+    platform: `${os.platform()} ${os.release()} ${os.arch()}`,
+    totalMemoryMb: Math.round(os.totalmem() / 1e6)
+  }
+}
+
+const sizesOf = (options, results) => ({
+  enrollments: options.enrollments,
+  resource: options.resource,
+  rows: results.data.rows,
+  pages: results.data.pages,
+  pageSize: PAGE_SIZE,
+  ndjsonBytes: results.data.bytes,
+  rateLimited: {
+    enrollments: options.rateEnrollments,
+    rows: results.rateLimited.rows,
+    pages: results.rateLimited.pages
+  },
+  memory: { nRows: results.memory.n.rows, fourNRows: results.memory.fourN.rows },
+  coldRuns: options.coldRuns
+})
+
+const notesOf = (options, results, sizes) => {
+  const anchor = results.anchor === undefined
+    ? `anchor: ${ANCHOR} is not installed (Debian package sqlite-utils); skipped.`
+    : `anchor: ${ANCHOR} upsert --nl --pk id on the same NDJSON.`
+  return [
+    `sizes: ${count(sizes.rows)} rows (${options.resource}), ${sizes.pages} pages of ` +
+      `${count(PAGE_SIZE)}, ${(sizes.ndjsonBytes / 1e6).toFixed(1)} MB of NDJSON; ` +
+      `sync and floor with the sandbox's rate limits off and job delay 0.`,
+    `rate-limited: ${count(options.rateEnrollments)} enrollments, ` +
+      `${sizes.rateLimited.pages} pages, documented limits, job delay ${JOB_DELAY_MS} ms; ` +
+      `lower bound = pages / ${RESULTS_PER_SECOND} per s + job delay.`,
+    `memory: N = ${count(sizes.memory.nRows)} rows, 4N = ${count(sizes.memory.fourNRows)} ` +
+      `rows (the sync above).`,
+    anchor,
+    "floor: scripts/floor.mjs (fetch + product parseRow + one prepared upsert, " +
+      "one transaction per page). MB = 10^6 bytes."
+  ]
+}
+
+const makeReport = (options, results) => {
+  const figureList = figuresOf(results)
+  const sizes = sizesOf(options, results)
+  const cpu = machine()
+  return {
+    benchmark: "unify-explore",
+    version: 1,
+    title: `unify-explore bench: ${count(sizes.rows)} rows (${options.resource}), ` +
+      `node ${process.version}, ${cpu.cpus} × ${cpu.model}`,
+    timestamp: new Date().toISOString(),
+    commit: git("rev-parse", "HEAD"),
+    dirty: (git("status", "--porcelain") ?? "") !== "",
+    node: process.version,
+    machine: cpu,
+    quick: options.quick,
+    sizes,
+    anchor: { tool: ANCHOR, skipped: results.anchor === undefined },
+    figures: Object.fromEntries(
+      figureList.map(([key, label, value, unit]) => [key, { label, value: value ?? null, unit }])
+    ),
+    coldStartRunsMs: { sql: results.cold.sql.times, help: results.cold.help.times },
+    targets: targetsOf(figureList),
+    notes: notesOf(options, results, sizes)
+  }
+}
+
+const writeJson = (file, report) => {
+  fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true })
+  const { title: _title, ...json } = report
+  fs.writeFileSync(file, `${JSON.stringify(json, null, 2)}\n`)
+}
+
+const main = async () => {
+  const options = parseOptions(process.argv.slice(2))
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "unify-bench-"))
+  try {
+    const results = await runAll(options, dir)
+    const report = makeReport(options, results)
+    process.stdout.write(renderTable(report))
+    writeJson(options.out, report)
+    step(`figures written to ${path.relative(process.cwd(), path.resolve(options.out))}`)
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true })
+  }
+}
+
+main().catch((error) => {
+  process.stderr.write(`bench failed: ${error instanceof Error ? error.message : error}\n`)
+  process.exitCode = 1
+})
