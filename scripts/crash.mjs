@@ -18,6 +18,7 @@
  *     limitations explain why such a job cannot be adopted safely).
  *
  * Usage: node scripts/crash.mjs [--trials 20] [--seed 1] [--enrollments 2000]
+ *          [--kills 5 per phase] [--kill-window 2500 ms]
  * Exits 0 when every trial holds, 1 otherwise. Needs `npm run build`.
  */
 import BetterSqlite3 from "better-sqlite3"
@@ -42,6 +43,7 @@ const trials = flag("trials", 20)
 const seed = flag("seed", 1)
 const enrollments = flag("enrollments", 2000)
 const maxKills = flag("kills", 5)
+const killWindow = flag("kill-window", 2500)
 
 /** mulberry32: a small seeded generator, so kill times repeat for a seed. */
 const random = (s) => () => {
@@ -118,7 +120,7 @@ const equalToSandbox = (db, server, label) => {
 const phase = async (db, server, next, label) => {
   let kills = 0
   while (true) {
-    const kill = kills < maxKills ? 150 + Math.floor(next() * 2500) : undefined
+    const kill = kills < maxKills ? 150 + Math.floor(next() * killWindow) : undefined
     const result = await runSync(db, server, kill)
     if (result.signal === "SIGKILL") {
       kills++

@@ -4,10 +4,14 @@
 import * as Command from "@effect/cli/Command"
 import * as Options from "@effect/cli/Options"
 import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
 import * as Option from "effect/Option"
+import * as fs from "node:fs"
+import { UsageError } from "../domain/errors.js"
 import * as Output from "../Output.js"
 import { describe } from "./help.js"
-import { startSandbox } from "../sandbox/Sandbox.js"
+import { parseFaultProfile } from "../sandbox/Faults.js"
+import { type FaultProfile, startSandbox } from "../sandbox/Sandbox.js"
 
 export const DEFAULT_SANDBOX_KEY = "sandbox-key"
 
@@ -41,11 +45,65 @@ const options = {
   ),
   admin: Options.boolean("admin").pipe(
     Options.withDescription("Enable /__sandbox/* routes (stats, touch, expire, advance)")
+  ),
+  faults: Options.text("faults").pipe(
+    Options.withDescription(
+      "Seeded fault profile: a JSON object, or the path of a JSON file " +
+        "(e.g. '{\"rateLimit\":0.1,\"dropConnection\":0.05}'); off by default"
+    ),
+    Options.optional
+  ),
+  faultSeed: Options.integer("fault-seed").pipe(
+    Options.withDescription("Seed of the fault streams (default: the profile's seed, else --seed)"),
+    Options.optional
   )
 }
 
+const usage = (problem: string, fix: string) => new UsageError({ problem, fix })
+
+/** Inline JSON starts with `{`; anything else names a file. */
+const faultsText = (arg: string) =>
+  arg.trimStart().startsWith("{")
+    ? Effect.succeed(arg)
+    : Effect.try({
+      try: () => fs.readFileSync(arg, "utf8"),
+      catch: (error) =>
+        usage(
+          `--faults ${JSON.stringify(arg)} is neither a JSON object nor a readable file ` +
+            `(${(error as NodeJS.ErrnoException).code ?? String(error)})`,
+          "Pass a JSON object such as '{\"rateLimit\":0.1}' or the path of a JSON file"
+        )
+    })
+
+const loadFaults = (arg: string, seed: Option.Option<number>) =>
+  Effect.gen(function*() {
+    const text = yield* faultsText(arg)
+    const value = yield* Effect.try({
+      try: () => JSON.parse(text) as unknown,
+      catch: (error) => usage(`--faults is not valid JSON: ${(error as Error).message}`, "Fix the JSON")
+    })
+    const profile = parseFaultProfile(value)
+    if (Either.isLeft(profile)) {
+      return yield* usage(`--faults is not a valid fault profile: ${profile.left}`, "See the README's fault table")
+    }
+    return Option.match(seed, {
+      onNone: () => profile.right,
+      onSome: (s): FaultProfile => ({ ...profile.right, seed: s })
+    })
+  })
+
+const faultsOf = (flags: { faults: Option.Option<string>; faultSeed: Option.Option<number> }) =>
+  Option.match(flags.faults, {
+    onNone: () =>
+      Option.isSome(flags.faultSeed)
+        ? Effect.fail(usage("--fault-seed needs --faults", "Add a --faults profile or drop --fault-seed"))
+        : Effect.succeed(undefined),
+    onSome: (arg) => loadFaults(arg, flags.faultSeed)
+  })
+
 export const sandbox = Command.make("sandbox", options, (flags) =>
   Effect.gen(function*() {
+    const faults = yield* faultsOf(flags)
     const server = yield* Effect.acquireRelease(
       Effect.promise(() =>
         startSandbox({
@@ -56,7 +114,8 @@ export const sandbox = Command.make("sandbox", options, (flags) =>
           apiKey: Option.getOrElse(flags.apiKey, () => DEFAULT_SANDBOX_KEY),
           rateLimits: flags.noRateLimits ? false : undefined,
           paths: flags.paths === "both" ? ["query-jobs", "jobs-query"] : [flags.paths],
-          admin: flags.admin
+          admin: flags.admin,
+          faults
         })
       ),
       (server) => Effect.promise(() => server.close())
@@ -75,7 +134,9 @@ export const sandbox = Command.make("sandbox", options, (flags) =>
         [
           "unify-explore sandbox",
           "unify-explore sandbox --port 0 --enrollments 25000 --seed 7",
-          "unify-explore sandbox --no-rate-limits --job-delay-ms 0 --admin"
+          "unify-explore sandbox --no-rate-limits --job-delay-ms 0 --admin",
+          "unify-explore sandbox --faults '{\"rateLimit\":0.2,\"dropConnection\":0.05}' --fault-seed 3",
+          "unify-explore sandbox --faults ./faults.json"
         ]
       )
     )
