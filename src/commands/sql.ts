@@ -8,14 +8,8 @@ import * as Options from "@effect/cli/Options"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import { UsageError } from "../domain/errors.js"
-import { formats } from "../explorer/Formats.js"
 import { describe } from "./help.js"
-import { dbOption } from "./sync.js"
-
-export const formatOption = Options.choice("format", formats).pipe(
-  Options.withDescription("Output format (default: table on a terminal, csv when piped)"),
-  Options.optional
-)
+import { dbOption, formatOption } from "./options.js"
 
 const options = {
   db: dbOption("./unify-explore.db"),

@@ -63,6 +63,12 @@ export const terminalStatuses: ReadonlyArray<JobStatus> = [
   "CANCELED"
 ]
 
+/**
+ * The client's default request rates: the guide asks for about 5 status
+ * calls a second (the cap is about 10), 5 result calls and 1 cancel.
+ */
+export const defaultRates = { statusPerSecond: 5, resultsPerSecond: 5, cancelPerSecond: 1 } as const
+
 /** Documented page-size limits per results format. */
 export const pageSizeLimit = { json: 2000, ndjson: 10000 } as const
 export type ResultFormat = keyof typeof pageSizeLimit

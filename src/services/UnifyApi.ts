@@ -36,7 +36,7 @@ import {
   UnauthorizedError
 } from "../domain/errors.js"
 import type { Filter } from "../domain/Filter.js"
-import { JobStatus, type Resource, type ResultFormat } from "../domain/Resource.js"
+import { defaultRates, JobStatus, type Resource, type ResultFormat } from "../domain/Resource.js"
 import { rawDataRows } from "./JsonPage.js"
 import { Progress } from "./Progress.js"
 import * as RateLimiter from "./RateLimiter.js"
@@ -61,9 +61,7 @@ export interface ApiSettings {
 
 export const defaultSettings = {
   paths: "auto",
-  statusPerSecond: 5,
-  resultsPerSecond: 5,
-  cancelPerSecond: 1,
+  ...defaultRates,
   maxWaitMs: 5 * 60_000,
   retries: 5,
   backoff: { baseMs: 500, capMs: 30_000 }

@@ -14,7 +14,7 @@ import * as Instant from "../../src/domain/Instant.js"
 import { type Resource, tableOf } from "../../src/domain/Resource.js"
 import { type Sandbox, type SandboxOptions, startSandbox } from "../../src/sandbox/Sandbox.js"
 import { type PageProgress, Progress } from "../../src/services/Progress.js"
-import { syncLayer } from "../../src/commands/sync.js"
+import { syncLayer } from "../../src/app/sync.js"
 import { defaultPlan, type SyncPlan } from "../../src/services/SyncWorkflow.js"
 import { defaultSettings, type PathMode } from "../../src/services/UnifyApi.js"
 

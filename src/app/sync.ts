@@ -1,0 +1,203 @@
+/**
+ * `unify-explore sync`: flags → a checked plan → SyncWorkflow per resource
+ * → one summary on stdout.
+ */
+import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
+import * as Config from "effect/Config"
+import type { SyncFlags } from "../commands/sync.js"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import * as Redacted from "effect/Redacted"
+import * as fs from "node:fs"
+import { UsageError } from "../domain/errors.js"
+import * as FilterSchema from "../domain/Filter.js"
+import type { Filter } from "../domain/Filter.js"
+import { pageSizeLimit, type Resource, resources, type ResultFormat } from "../domain/Resource.js"
+import * as Output from "../Output.js"
+import { Database } from "../services/Database.js"
+import { JobRepository } from "../services/JobRepository.js"
+import { Progress } from "../services/Progress.js"
+import { RecordStore } from "../services/RecordStore.js"
+import { SyncLock } from "../services/SyncLock.js"
+import { SyncLog } from "../services/SyncLog.js"
+import { defaultPlan, type ResourceOutcome, type SyncPlan, SyncWorkflow } from "../services/SyncWorkflow.js"
+import { type ApiSettings, defaultSettings, type PathMode, UnifyApi } from "../services/UnifyApi.js"
+
+export interface SyncSettings {
+  readonly db: string
+  readonly resources: ReadonlyArray<Resource>
+  readonly plan: SyncPlan
+  readonly api: ApiSettings
+  readonly json: boolean
+  /** Wait for another sync on the same file instead of stopping. */
+  readonly waitLock: boolean
+}
+
+// === options shared with other commands
+
+// === checks
+
+const usage = (problem: string, fix: string) => new UsageError({ problem, fix })
+
+/** Line and column of a JSON.parse error position, for a precise message. */
+const jsonErrorAt = (text: string, error: Error) => {
+  const position = /position (\d+)/.exec(error.message)
+  if (position === null) return error.message
+  const offset = Number(position[1])
+  const before = text.slice(0, offset).split("\n")
+  return `${error.message.replace(/ in JSON at position \d+.*$/, "")} at line ${before.length}, ` +
+    `column ${before[before.length - 1]!.length + 1}`
+}
+
+export const parseFilter = (text: string, targets: ReadonlyArray<Resource>) =>
+  Effect.gen(function*() {
+    const value = yield* Effect.try({
+      try: () => JSON.parse(text) as unknown,
+      catch: (error) =>
+        usage(`--filter is not valid JSON: ${jsonErrorAt(text, error as Error)}`, "Fix the JSON and try again")
+    })
+    for (const resource of targets) {
+      const checked = FilterSchema.validate(resource, value)
+      if (Either.isLeft(checked)) {
+        const issues = checked.left.map((i) => `${i.path}: ${i.message}`).join("; ")
+        const scope = targets.length > 1 ? ` (with --resource all it must suit ${resource} too)` : ""
+        return yield* usage(
+          `--filter is not a valid ${resource} filter${scope}: ${issues}`,
+          targets.length > 1 ? "Fix the filter or pick one --resource" : "Fix the filter"
+        )
+      }
+    }
+    return value as Filter
+  })
+
+export const checkPageSize = (format: ResultFormat, pageSize: Option.Option<number>) => {
+  const max = pageSizeLimit[format]
+  const size = Option.getOrElse(pageSize, () => max)
+  return size >= 1 && size <= max
+    ? Effect.succeed(size)
+    : Effect.fail(usage(`--page-size ${size} is out of range for ${format}`, `Use 1 to ${max}`))
+}
+
+const positive = (name: string, value: number) =>
+  value >= 1 ? Effect.void : Effect.fail(usage(`--${name} must be at least 1 (got ${value})`, `Pass --${name} 1 or more`))
+
+export const checkBaseUrl = (url: string) =>
+  /^https?:\/\/[^/\s]+/i.test(url)
+    ? Effect.succeed(url)
+    : Effect.fail(usage(`--base-url ${JSON.stringify(url)} is not an http(s) URL`, "Pass e.g. --base-url http://127.0.0.1:4010"))
+
+export const apiKey = Config.redacted("UNIFY_API_KEY").pipe(
+  Effect.mapError(() =>
+    usage(
+      "UNIFY_API_KEY is not set",
+      "Export a user-backed key from Unify (Settings → Developers): export UNIFY_API_KEY=...; " +
+        "or try `unify-explore demo`, which needs no key"
+    )
+  ),
+  Effect.filterOrFail(
+    (key) => Redacted.value(key).trim().length > 0,
+    () => usage("UNIFY_API_KEY is empty", "Set it to your API key")
+  )
+)
+
+const settingsFrom = (flags: SyncFlags, key: Redacted.Redacted<string>) =>
+  Effect.gen(function*() {
+    const targets = flags.resource === "all" ? resources : [flags.resource]
+    const filter = Option.isSome(flags.filter) ? yield* parseFilter(flags.filter.value, targets) : undefined
+    const pageSize = yield* checkPageSize(flags.format, flags.pageSize)
+    yield* positive("concurrency", flags.concurrency)
+    yield* positive("daily-jobs", flags.dailyJobs)
+    const baseUrl = yield* checkBaseUrl(flags.baseUrl)
+    return {
+      db: flags.db,
+      resources: targets,
+      json: flags.json,
+      waitLock: flags.waitLock,
+      plan: {
+        filter,
+        full: flags.full,
+        format: flags.format,
+        pageSize,
+        concurrency: flags.concurrency,
+        dailyJobBudget: flags.dailyJobs,
+        poll: { ...defaultPlan.poll, timeoutMs: flags.pollTimeout * 1000 }
+      },
+      api: {
+        ...defaultSettings,
+        baseUrl,
+        apiKey: key,
+        paths: flags.apiPaths as PathMode,
+        statusPerSecond: flags.statusRate,
+        resultsPerSecond: flags.resultsRate,
+        maxWaitMs: flags.maxWait * 1000
+      }
+    } satisfies SyncSettings
+  })
+
+// === running
+
+/** The API client over real HTTP. */
+export const apiLayer = (settings: ApiSettings) =>
+  UnifyApi.layer(settings).pipe(Layer.provide(NodeHttpClient.layerUndici))
+
+/** The stores over one database file, writable. */
+export const storeLayer = (db: string) =>
+  Layer.mergeAll(JobRepository.layer, RecordStore.layer, SyncLog.layer, SyncLock.layer).pipe(
+    Layer.provideMerge(Database.layer({ path: db }))
+  )
+
+/** Everything a sync needs, on one database file and one API. */
+export const syncLayer = (settings: Pick<SyncSettings, "db" | "api">, progress: Layer.Layer<Progress>) =>
+  SyncWorkflow.layer.pipe(
+    Layer.provideMerge(Layer.mergeAll(storeLayer(settings.db), apiLayer(settings.api))),
+    Layer.provideMerge(progress)
+  )
+
+/** Syncs each resource in turn, holding the file; the first failure stops the run. */
+export const runSync = (settings: SyncSettings) =>
+  Effect.gen(function*() {
+    yield* Effect.flatMap(SyncLock, (lock) => lock.hold(settings.waitLock))
+    const workflow = yield* SyncWorkflow
+    const outcomes: Array<ResourceOutcome> = []
+    for (const resource of settings.resources) {
+      outcomes.push(yield* workflow.run(resource, settings.plan))
+    }
+    return outcomes
+  }).pipe(Effect.scoped, Effect.ensuring(Effect.flatMap(Progress, (progress) => progress.done)))
+
+export const summaryLines = (outcomes: ReadonlyArray<ResourceOutcome>) =>
+  Output.columns([
+    ["resource", "job", "rows", "changed", "pages", "checkpoint", "time"],
+    ...outcomes.map((o) => [
+      o.resource,
+      `${o.jobId.slice(0, 8)}${o.resumed ? " (resumed)" : o.jobsCreated > 0 ? " (new)" : ""}`,
+      Output.count(o.rowsReceived),
+      Output.count(o.rowsChanged),
+      String(o.pagesFetched),
+      o.checkpoint ?? "-",
+      Output.duration(o.durationMs)
+    ])
+  ])
+
+export const printSummary = (settings: SyncSettings, outcomes: ReadonlyArray<ResourceOutcome>) => {
+  const jobsCreated = outcomes.reduce((n, o) => n + o.jobsCreated, 0)
+  if (settings.json) {
+    return Output.line(JSON.stringify({ database: settings.db, jobsCreated, resources: outcomes }, null, 2))
+  }
+  const size = fs.existsSync(settings.db) ? fs.statSync(settings.db).size : 0
+  return Output.line(
+    `${summaryLines(outcomes)}\n\n${Output.count(jobsCreated)} job(s) created; database ${settings.db} ` +
+      `(${(size / 1024 / 1024).toFixed(1)} MB)`
+  )
+}
+
+/** The `sync` command's work, loaded only when it runs. */
+export const run = (flags: SyncFlags) =>
+  Effect.gen(function*() {
+    const key = yield* apiKey
+    const settings = yield* settingsFrom(flags, key)
+    const outcomes = yield* runSync(settings).pipe(Effect.provide(syncLayer(settings, Progress.stderr)))
+    yield* printSummary(settings, outcomes)
+  })
