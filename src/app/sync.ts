@@ -131,7 +131,8 @@ const settingsFrom = (flags: SyncFlags, key: Redacted.Redacted<string>) =>
         paths: flags.apiPaths as PathMode,
         statusPerSecond: flags.statusRate,
         resultsPerSecond: flags.resultsRate,
-        maxWaitMs: flags.maxWait * 1000
+        maxWaitMs: flags.maxWait * 1000,
+        retries: Math.max(0, flags.retries)
       }
     } satisfies SyncSettings
   })

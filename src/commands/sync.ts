@@ -40,6 +40,10 @@ export const options = {
     Options.withDescription("Longest Retry-After (seconds) to wait out before stopping resumably"),
     Options.withDefault(300)
   ),
+  retries: Options.integer("retries").pipe(
+    Options.withDescription("Retries of a request after a 5xx answer or a dropped connection"),
+    Options.withDefault(5)
+  ),
   dailyJobs: Options.integer("daily-jobs").pipe(
     Options.withDescription("Job creations allowed per rolling 24 h (the API allows about 100)"),
     Options.withDefault(100)

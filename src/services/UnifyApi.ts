@@ -235,6 +235,11 @@ const make = (settings: ApiSettings) =>
     ) =>
       client.execute(req).pipe(
         Effect.mapError(transport(operation)),
+        Effect.tap((response) =>
+          Effect.logDebug("api answer").pipe(
+            Effect.annotateLogs({ operation, method: req.method, path: context.path, status: response.status })
+          )
+        ),
         Effect.flatMap((response) =>
           response.status >= 200 && response.status < 300
             ? Effect.succeed(response)
