@@ -48,7 +48,8 @@ export const collectStatus = (db: string, dailyJobs: number) =>
 
     const perResource = yield* Effect.forEach(resources, (resource) =>
       Effect.gen(function*() {
-        const checkpoint = yield* store.checkpoint(resource)
+        const checkpoint = yield* store.checkpoint(resource, "{}")
+        const filtered = yield* store.scopedCheckpoints(resource)
         const runs = yield* log.latest(resource)
         const unfinished = yield* jobs.unfinished(resource, now)
         return {
@@ -56,6 +57,7 @@ export const collectStatus = (db: string, dailyJobs: number) =>
           table: tableOf(resource),
           rows: yield* store.count(resource),
           checkpoint: Option.getOrNull(checkpoint),
+          filteredCheckpoints: filtered.map((c) => ({ filter: JSON.parse(c.scope) as unknown, updatedAt: c.updated_at })),
           lastSync: Option.getOrNull(Option.map(runs.lastOk, (run) => ({
             finishedAt: run.finished_at,
             seconds: secondsBetween(run.started_at, run.finished_at),
@@ -94,6 +96,9 @@ const render = (status: Status) => {
   for (const r of status.resources) {
     lines.push(`${r.resource} (${r.table}): ${Output.count(r.rows)} rows`)
     lines.push(`  checkpoint   ${r.checkpoint === null ? "none yet (the next sync is a full one)" : r.checkpoint.updatedAt}`)
+    for (const c of r.filteredCheckpoints) {
+      lines.push(`  with filter  ${JSON.stringify(c.filter)}: ${c.updatedAt}`)
+    }
     lines.push(
       `  last sync    ${
         r.lastSync === null

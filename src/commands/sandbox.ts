@@ -10,8 +10,11 @@ import * as fs from "node:fs"
 import { UsageError } from "../domain/errors.js"
 import * as Output from "../Output.js"
 import { describe } from "./help.js"
-import { parseFaultProfile } from "../sandbox/Faults.js"
-import { type FaultProfile, startSandbox } from "../sandbox/Sandbox.js"
+import {
+  type FaultProfile,
+  parseFaultProfile,
+  startSandbox
+} from "../sandbox/Sandbox.js"
 
 export const DEFAULT_SANDBOX_KEY = "sandbox-key"
 
@@ -92,7 +95,11 @@ const loadFaults = (arg: string, seed: Option.Option<number>) =>
     })
   })
 
-const faultsOf = (flags: { faults: Option.Option<string>; faultSeed: Option.Option<number> }) =>
+/** The checked profile of `--faults`, with `--fault-seed` as its seed. */
+export const faultProfileOf = (flags: {
+  readonly faults: Option.Option<string>
+  readonly faultSeed: Option.Option<number>
+}) =>
   Option.match(flags.faults, {
     onNone: () =>
       Option.isSome(flags.faultSeed)
@@ -103,7 +110,7 @@ const faultsOf = (flags: { faults: Option.Option<string>; faultSeed: Option.Opti
 
 export const sandbox = Command.make("sandbox", options, (flags) =>
   Effect.gen(function*() {
-    const faults = yield* faultsOf(flags)
+    const faults = yield* faultProfileOf(flags)
     const server = yield* Effect.acquireRelease(
       Effect.promise(() =>
         startSandbox({
@@ -126,6 +133,10 @@ export const sandbox = Command.make("sandbox", options, (flags) =>
         `Try: UNIFY_API_KEY=${Option.isSome(flags.apiKey) ? "..." : DEFAULT_SANDBOX_KEY} ` +
         `unify-explore sync --base-url ${server.url} --db ./sandbox.db`
     )
+    if (faults !== undefined) {
+      const seed = faults.seed ?? flags.seed
+      yield* Output.line(`Fault profile on (fault seed ${seed}): some answers fail on purpose.`)
+    }
     return yield* Effect.never
   }).pipe(Effect.scoped)).pipe(
     Command.withDescription(

@@ -6,6 +6,12 @@
  * by what it concerns (operation and request number, job, page), so the
  * same profile, seed and requests give the same faults, and turning one
  * fault on never reshuffles the others.
+ *
+ * Order: after the API key, routing and the real rate limits come
+ * createBudgetSpent, rateLimit and serverError (the first that fires
+ * answers); then, in the handler, forgetJob, expireAfterResultCalls,
+ * shortPage and dropConnection. A job's slowJob, failJob and cancelJob
+ * are drawn once, at creation.
  */
 import type { Buffer } from "node:buffer"
 import type { ServerResponse } from "node:http"
@@ -92,44 +98,48 @@ export interface FaultProfile {
 // ---------------------------------------------------------------------------
 // Checking a profile
 
-const Probability = Schema.Number.pipe(Schema.between(0, 1))
+const Probability = Schema.Number.pipe(Schema.between(0, 1, {
+  message: () => "expected a probability from 0 to 1"
+}))
+
+/** Absent, but never `undefined`: JSON has no such value. */
+const optional = <S extends Schema.Schema.All>(schema: S) =>
+  Schema.optionalWith(schema, { exact: true })
 
 const PerOperationSchema = Schema.Union(
   Probability,
   Schema.Struct({
-    create: Schema.optional(Probability),
-    status: Schema.optional(Probability),
-    list: Schema.optional(Probability),
-    results: Schema.optional(Probability),
-    cancel: Schema.optional(Probability)
+    create: optional(Probability),
+    status: optional(Probability),
+    list: optional(Probability),
+    results: optional(Probability),
+    cancel: optional(Probability)
   })
 )
 
 const Count = Schema.Number.pipe(Schema.int(), Schema.nonNegative())
 
 const ProfileSchema: Schema.Schema<FaultProfile> = Schema.Struct({
-  seed: Schema.optional(Schema.Number.pipe(Schema.int())),
-  rateLimit: Schema.optional(PerOperationSchema),
-  retryAfterStyle: Schema.optional(
-    Schema.Literal("seconds", "http-date", "mixed")
-  ),
-  retryAfterSeconds: Schema.optional(Count),
-  createBudgetSpent: Schema.optional(Probability),
-  serverError: Schema.optional(PerOperationSchema),
-  dropConnection: Schema.optional(Probability),
-  slowJob: Schema.optional(Schema.Struct({
+  seed: optional(Schema.Number.pipe(Schema.int())),
+  rateLimit: optional(PerOperationSchema),
+  retryAfterStyle: optional(Schema.Literal("seconds", "http-date", "mixed")),
+  retryAfterSeconds: optional(Count),
+  createBudgetSpent: optional(Probability),
+  serverError: optional(PerOperationSchema),
+  dropConnection: optional(Probability),
+  slowJob: optional(Schema.Struct({
     probability: Probability,
     extraMs: Schema.Number.pipe(Schema.finite(), Schema.nonNegative())
   })),
-  failJob: Schema.optional(Schema.Struct({
+  failJob: optional(Schema.Struct({
     probability: Probability,
-    errorCode: Schema.optional(Schema.NonEmptyString)
+    errorCode: optional(Schema.NonEmptyString)
   })),
-  cancelJob: Schema.optional(Probability),
-  expireAfterResultCalls: Schema.optional(Count),
-  forgetJob: Schema.optional(Probability),
-  shortPage: Schema.optional(Probability),
-  hugeRows: Schema.optional(Probability)
+  cancelJob: optional(Probability),
+  expireAfterResultCalls: optional(Count),
+  forgetJob: optional(Probability),
+  shortPage: optional(Probability),
+  hugeRows: optional(Probability)
 })
 
 const decodeProfile = Schema.decodeUnknownEither(ProfileSchema, {
@@ -138,17 +148,21 @@ const decodeProfile = Schema.decodeUnknownEither(ProfileSchema, {
   onExcessProperty: "error"
 })
 
+const isPlainObject = (value: unknown) =>
+  typeof value === "object" && value !== null && !Array.isArray(value)
+
 /** The profile, or a message naming every problem in it. */
 export const parseFaultProfile = (
   input: unknown
-): Either.Either<FaultProfile, string> =>
-  Either.mapLeft(decodeProfile(input), (error) =>
+): Either.Either<FaultProfile, string> => {
+  if (!isPlainObject(input)) {
+    return Either.left("a fault profile is a JSON object")
+  }
+  return Either.mapLeft(decodeProfile(input), (error) =>
     ParseResult.ArrayFormatter.formatErrorSync(error)
-      .map((issue) =>
-        `${issue.path.length === 0 ? "profile" : issue.path.join(".")}: ` +
-        issue.message
-      )
+      .map((issue) => `${issue.path.join(".")}: ${issue.message}`)
       .join("; "))
+}
 
 // ---------------------------------------------------------------------------
 // Counting

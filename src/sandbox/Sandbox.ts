@@ -3,7 +3,8 @@
  * path spellings, the job lifecycle, JSON and NDJSON results, the error
  * bodies and the per-operation rate limits. It backs the offline demo, the
  * integration tests and the benchmark, and imports no client code, so a
- * client bug cannot hide behind the same bug on the server.
+ * client bug cannot hide behind the same bug on the server. An optional
+ * fault profile (`Faults.ts`) breaks it on purpose, reproducibly.
  */
 import {
   createServer,
@@ -54,6 +55,7 @@ export interface SandboxOptions {
   readonly faults?: FaultProfile
 }
 
+export { parseFaultProfile } from "./Faults.js"
 export type {
   FaultCounts,
   FaultName,

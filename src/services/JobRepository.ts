@@ -28,6 +28,9 @@ export type LedgerStatus = typeof LedgerStatus.Type
 export const LedgerJob = Schema.Struct({
   job_id: Schema.String,
   resource: Schema.Literal("enrollments", "enrollment-steps"),
+  /** The user's filter (canonical JSON, `{}` for none): whose checkpoint moves. */
+  scope: Schema.String,
+  /** The filter sent, checkpoint bound included. */
   filter: Schema.String,
   api_paths: Schema.Literal("query-jobs", "jobs-query"),
   status: LedgerStatus,
@@ -48,7 +51,7 @@ export type LedgerJob = typeof LedgerJob.Type
 
 export type NewJob = Pick<
   LedgerJob,
-  "job_id" | "resource" | "filter" | "api_paths" | "created_at" | "expires_at" | "requested_at"
+  "job_id" | "resource" | "scope" | "filter" | "api_paths" | "created_at" | "expires_at" | "requested_at"
 >
 
 export interface JobUpdate {
@@ -56,6 +59,7 @@ export interface JobUpdate {
   readonly total_rows?: number | null
   readonly error_code?: string | null
   readonly canceled_at?: string | null
+  readonly created_at?: string
   readonly format?: "json" | "ndjson"
   readonly page_size?: number
   readonly replaced_by?: string
@@ -94,9 +98,9 @@ const make = Effect.gen(function*() {
   const record = Effect.fn("JobRepository.record")(function*(job: NewJob) {
     yield* database.use("record", (db) =>
       db.prepare(
-        `INSERT INTO jobs (job_id, resource, filter, api_paths, status, created_at,
+        `INSERT INTO jobs (job_id, resource, scope, filter, api_paths, status, created_at,
            expires_at, requested_at)
-         VALUES (@job_id, @resource, @filter, @api_paths, 'IN_PROGRESS', @created_at,
+         VALUES (@job_id, @resource, @scope, @filter, @api_paths, 'IN_PROGRESS', @created_at,
            @expires_at, @requested_at)`
       ).run(job))
   })

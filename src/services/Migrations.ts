@@ -71,6 +71,7 @@ export const migrations: ReadonlyArray<{ readonly version: number; readonly sql:
       `CREATE TABLE jobs (
   job_id TEXT PRIMARY KEY NOT NULL,
   resource TEXT NOT NULL,
+  scope TEXT NOT NULL,
   filter TEXT NOT NULL,
   api_paths TEXT NOT NULL,
   status TEXT NOT NULL,
@@ -98,10 +99,12 @@ CREATE TABLE job_pages (
   PRIMARY KEY (job_id, page)
 );
 CREATE TABLE checkpoints (
-  resource TEXT PRIMARY KEY NOT NULL,
+  resource TEXT NOT NULL,
+  scope TEXT NOT NULL,
   updated_at TEXT NOT NULL,
   job_id TEXT NOT NULL,
-  advanced_at TEXT NOT NULL
+  advanced_at TEXT NOT NULL,
+  PRIMARY KEY (resource, scope)
 );
 CREATE TABLE sync_runs (
   id INTEGER PRIMARY KEY,

@@ -90,46 +90,55 @@ const make = Effect.gen(function*() {
   })
 
   /**
-   * Marks the job COMPLETE and moves the checkpoint to the greatest
+   * Marks the job COMPLETE and moves its scope's checkpoint to the greatest
    * updated_at among its committed rows (canonical text orders as time),
-   * never backwards. Returns the checkpoint now in force.
+   * never backwards, and never past the job's creation: a row dated in the
+   * future must not make later syncs skip everything before it. Returns
+   * the checkpoint now in force and whether that ceiling applied.
    */
   const completeJob = Effect.fn("RecordStore.completeJob")(function*(
-    resource: Resource,
-    jobId: string,
+    job: { readonly resource: Resource; readonly jobId: string; readonly scope: string; readonly createdAt: string },
     nowIso: string
   ) {
     const db = database.db
     return yield* database.transaction("completeJob", () => {
       db.prepare("UPDATE jobs SET status = 'COMPLETE', completed_at = ? WHERE job_id = ?")
-        .run(nowIso, jobId)
-      const max = db.prepare("SELECT max(max_updated_at) FROM job_pages WHERE job_id = ?")
-        .pluck().get(jobId) as string | null
+        .run(nowIso, job.jobId)
+      const newest = db.prepare("SELECT max(max_updated_at) FROM job_pages WHERE job_id = ?")
+        .pluck().get(job.jobId) as string | null
+      const capped = newest !== null && newest > job.createdAt
+      const max = capped ? job.createdAt : newest
       if (max !== null) {
         db.prepare(
-          `INSERT INTO checkpoints (resource, updated_at, job_id, advanced_at)
-           VALUES (@resource, @max, @jobId, @now)
-           ON CONFLICT (resource) DO UPDATE SET updated_at = @max, job_id = @jobId, advanced_at = @now
+          `INSERT INTO checkpoints (resource, scope, updated_at, job_id, advanced_at)
+           VALUES (@resource, @scope, @max, @jobId, @now)
+           ON CONFLICT (resource, scope) DO UPDATE SET updated_at = @max, job_id = @jobId, advanced_at = @now
            WHERE @max > checkpoints.updated_at`
-        ).run({ resource, max, jobId, now: nowIso })
+        ).run({ resource: job.resource, scope: job.scope, max, jobId: job.jobId, now: nowIso })
       }
-      return readCheckpoint(db, resource)
+      return { checkpoint: readCheckpoint(db, job.resource, job.scope), capped: capped ? newest : null }
     })
   })
 
-  const checkpoint = (resource: Resource) =>
-    database.use("checkpoint", (db) => readCheckpoint(db, resource))
+  const checkpoint = (resource: Resource, scope: string) =>
+    database.use("checkpoint", (db) => readCheckpoint(db, resource, scope))
+
+  /** Checkpoints of filtered syncs (every scope but the unfiltered one). */
+  const scopedCheckpoints = (resource: Resource) =>
+    database.use("scopedCheckpoints", (db) =>
+      db.prepare("SELECT scope, updated_at FROM checkpoints WHERE resource = ? AND scope <> '{}' ORDER BY scope")
+        .all(resource) as Array<{ scope: string; updated_at: string }>)
 
   const count = (resource: Resource) =>
     database.use("count", (db) => db.prepare(`SELECT count(*) FROM ${tableOf(resource)}`).pluck().get() as number)
 
-  return { commitPage, completeJob, checkpoint, count } as const
+  return { commitPage, completeJob, checkpoint, scopedCheckpoints, count } as const
 })
 
-const readCheckpoint = (db: BetterSqlite3.Database, resource: Resource) => {
+const readCheckpoint = (db: BetterSqlite3.Database, resource: Resource, scope: string) => {
   const row = db.prepare(
-    "SELECT updated_at, job_id, advanced_at FROM checkpoints WHERE resource = ?"
-  ).get(resource) as { updated_at: string; job_id: string; advanced_at: string } | undefined
+    "SELECT updated_at, job_id, advanced_at FROM checkpoints WHERE resource = ? AND scope = ?"
+  ).get(resource, scope) as { updated_at: string; job_id: string; advanced_at: string } | undefined
   return Option.map(Option.fromNullable(row), (r): Checkpoint => ({
     updatedAt: r.updated_at,
     jobId: r.job_id,

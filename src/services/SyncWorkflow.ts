@@ -14,6 +14,7 @@ import * as Stream from "effect/Stream"
 import {
   type ApiError,
   BudgetExhaustedError,
+  DecodeError,
   JobFailedError,
   MalformedRowError,
   PartialDataError,
@@ -23,7 +24,7 @@ import {
 import * as FilterSchema from "../domain/Filter.js"
 import type { Filter } from "../domain/Filter.js"
 import * as Instant from "../domain/Instant.js"
-import type { Resource, ResultFormat } from "../domain/Resource.js"
+import { type JobStatus, type Resource, type ResultFormat, terminalStatuses } from "../domain/Resource.js"
 import { parseRow, type StoredRow } from "../domain/Rows.js"
 import { JobRepository, type LedgerJob } from "./JobRepository.js"
 import { Progress } from "./Progress.js"
@@ -67,6 +68,9 @@ export interface ResourceOutcome {
   readonly durationMs: number
 }
 
+const isTerminal = (remote: RemoteJob): remote is RemoteJob & { readonly status: JobStatus } =>
+  (terminalStatuses as ReadonlyArray<string>).includes(remote.status)
+
 const nowIso = Effect.map(Clock.currentTimeMillis, (ms) => Instant.fromDate(new Date(ms)))
 
 const META_PATHS = "api_paths"
@@ -89,6 +93,7 @@ const make = Effect.gen(function*() {
   const createJob = Effect.fn("SyncWorkflow.createJob")(function*(
     resource: Resource,
     filter: Filter | undefined,
+    scope: string,
     plan: SyncPlan
   ) {
     const now = yield* Clock.currentTimeMillis
@@ -106,6 +111,7 @@ const make = Effect.gen(function*() {
     yield* jobs.record({
       job_id: job.job_id,
       resource,
+      scope,
       filter: FilterSchema.canonical(filter ?? {}),
       api_paths: paths,
       created_at: requestedAt,
@@ -118,12 +124,14 @@ const make = Effect.gen(function*() {
     return yield* jobs.get(job.job_id).pipe(Effect.flatMap(Effect.orDieWith(() => "job vanished from the ledger")))
   })
 
-  const recordRemote = (job: LedgerJob, remote: RemoteJob) =>
+  /** The server's view of a job, in the ledger (its clock's created_at too). */
+  const recordRemote = (job: LedgerJob, remote: RemoteJob & { readonly status: JobStatus }) =>
     jobs.update(job.job_id, {
       status: remote.status,
       total_rows: remote.total_rows,
       error_code: remote.error_code,
-      canceled_at: remote.canceled_at
+      canceled_at: remote.canceled_at,
+      ...Option.match(Instant.normalize(remote.created_at), { onNone: () => ({}), onSome: (at) => ({ created_at: at }) })
     })
 
   /** Polls with growing pauses until the job reaches a terminal status. */
@@ -133,7 +141,7 @@ const make = Effect.gen(function*() {
       let delay = plan.poll.initialMs
       while (true) {
         const remote = yield* api.getJob(job.resource, job.job_id, job.api_paths)
-        if (remote.status !== "IN_PROGRESS") {
+        if (isTerminal(remote)) {
           yield* recordRemote(job, remote)
           return remote
         }
@@ -173,7 +181,7 @@ const make = Effect.gen(function*() {
 
   /** One page's rows, checked against the job's total before any write. */
   const fetchRows = (job: LedgerJob, page: number, pageSize: number, format: ResultFormat, total: number) =>
-    api.fetchPage<Array<StoredRow>, ApiError | MalformedRowError | PartialDataError>(
+    api.fetchPage<Array<StoredRow>, ApiError | MalformedRowError>(
       job.resource,
       job.job_id,
       job.api_paths,
@@ -182,7 +190,11 @@ const make = Effect.gen(function*() {
         answer.total === undefined || answer.total === total
           ? readPage(job, page)(answer.rows)
           : Effect.fail(
-            new PartialDataError({ resource: job.resource, jobId: job.job_id, expected: total, received: answer.total })
+            new DecodeError({
+              operation: "results",
+              detail: `page ${page} of job ${job.job_id} says the job has ${answer.total} rows, ` +
+                `but the job said ${total}`
+            })
           )
     )
 
@@ -265,16 +277,37 @@ const make = Effect.gen(function*() {
         const expired = error._tag === "ResultsExpiredError" ||
           (error._tag === "JobFailedError" && error.status === "EXPIRED") ||
           (error._tag === "NotFoundError" && error.jobId !== undefined)
-        if (!expired || replaced) return yield* Effect.fail(error)
+        if (!expired || replaced) {
+          yield* settle(job, error)
+          return yield* Effect.fail(error)
+        }
         yield* jobs.update(job.job_id, { status: "EXPIRED" })
         yield* progress.note(job.resource, `job ${job.job_id} expired mid-download; creating one replacement`)
-        const next = yield* createJob(job.resource, filter, plan)
+        const next = yield* createJob(job.resource, filter, job.scope, plan)
         created.count++
         yield* jobs.update(job.job_id, { replaced_by: next.job_id })
         job = next
         replaced = true
       }
     })
+
+  /**
+   * After a failure, leaves the ledger so that the next run does the right
+   * thing: a job whose results failed, were canceled, or hold rows we cannot
+   * take will fail the same way again, so it must not be resumed.
+   */
+  const settle = (job: LedgerJob, error: SyncError) => {
+    if (error._tag === "ResultsUnavailableError" && error.reason !== "results_not_ready") {
+      return jobs.update(job.job_id, { status: error.reason === "results_failed" ? "FAILED" : "CANCELED" })
+    }
+    if (error._tag === "MalformedRowError" || (error._tag === "DecodeError" && error.operation === "results")) {
+      return jobs.update(job.job_id, { status: "PARTIAL" })
+    }
+    if (error._tag === "NotFoundError" || error._tag === "ResultsExpiredError") {
+      return jobs.update(job.job_id, { status: "EXPIRED" })
+    }
+    return Effect.void
+  }
 
   /** Polls if needed, then fetches; returns the job's total rows. */
   const fetchAll = (job: LedgerJob, plan: SyncPlan, sum: { -readonly [K in keyof Download]: number }) =>
@@ -290,7 +323,13 @@ const make = Effect.gen(function*() {
             errorCode: remote.error_code
           })
         }
-        total = remote.total_rows ?? 0
+        if (remote.total_rows === null) {
+          return yield* new DecodeError({
+            operation: "status",
+            detail: `job ${job.job_id} is FINISHED without total_rows, so its completeness cannot be checked`
+          })
+        }
+        total = remote.total_rows
         yield* progress.note(job.resource, `job ${job.job_id} finished: ${total.toLocaleString("en-US")} rows`)
       }
       const fresh = yield* jobs.get(job.job_id).pipe(Effect.map(Option.getOrElse(() => job)))
@@ -313,7 +352,8 @@ const make = Effect.gen(function*() {
       if (Option.isSome(remembered) && (remembered.value === "query-jobs" || remembered.value === "jobs-query")) {
         yield* api.rememberPaths(remembered.value)
       }
-      const checkpoint = yield* store.checkpoint(resource)
+      const scope = FilterSchema.canonical(plan.filter ?? {})
+      const checkpoint = yield* store.checkpoint(resource, scope)
       const lowerBound = plan.full ? Option.none() : Option.map(checkpoint, (c) => c.updatedAt)
       const filter = Option.match(lowerBound, {
         onNone: () => plan.filter,
@@ -324,7 +364,7 @@ const make = Effect.gen(function*() {
       if (Option.isSome(resumable)) {
         yield* progress.note(resource, `resuming job ${resumable.value.job_id} (no new job spent)`)
       }
-      const job = Option.isSome(resumable) ? resumable.value : yield* createJob(resource, filter, plan)
+      const job = Option.isSome(resumable) ? resumable.value : yield* createJob(resource, filter, scope, plan)
       if (Option.isNone(resumable)) created.count++
       jobId = job.job_id
 
@@ -341,18 +381,27 @@ const make = Effect.gen(function*() {
         })
       }
       const now = yield* nowIso
-      const advanced = yield* store.completeJob(resource, ledger.job_id, now)
+      const advanced = yield* store.completeJob(
+        { resource, jobId: ledger.job_id, scope: ledger.scope, createdAt: ledger.created_at },
+        now
+      )
+      if (advanced.capped !== null) {
+        yield* progress.note(
+          resource,
+          `rows are dated up to ${advanced.capped}, after the job was created; the checkpoint stays at ${ledger.created_at}`
+        )
+      }
       return {
         resource,
         jobId: ledger.job_id,
-        resumed: Option.isSome(resumable),
+        resumed: Option.isSome(resumable) && resumable.value.job_id === ledger.job_id,
         jobsCreated: created.count,
         lowerBound: Option.getOrNull(lowerBound),
         totalRows: result.total,
         rowsReceived: result.download.rowsReceived,
         rowsChanged: result.download.rowsChanged,
         pagesFetched: result.download.pagesFetched,
-        checkpoint: Option.getOrNull(Option.map(advanced, (c) => c.updatedAt)),
+        checkpoint: Option.getOrNull(Option.map(advanced.checkpoint, (c) => c.updatedAt)),
         durationMs: (yield* Clock.currentTimeMillis) - started
       } satisfies ResourceOutcome
     })

@@ -69,7 +69,9 @@ export const defaultSettings = {
 
 export const RemoteJob = Schema.Struct({
   job_id: Schema.String,
-  status: JobStatus,
+  // Kept open: statuses beyond the documented five (some clients see
+  // CREATED, PENDING or RUNNING) mean "not finished yet".
+  status: Schema.String,
   total_rows: Schema.optionalWith(Schema.NullOr(Schema.Number), { default: () => null }),
   error_code: Schema.optionalWith(Schema.NullOr(Schema.String), { default: () => null }),
   created_at: Schema.String,
