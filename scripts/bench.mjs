@@ -34,7 +34,7 @@ const ROOT = fileURLToPath(new URL("..", import.meta.url))
 const USAGE = `usage: npm run bench -- [options]
 
   --enrollments N       enrollments generated (default 100000)
-  --resource R          enrollments (default) or all (adds their steps)
+  --resource R          enrollments (default), enrollment-steps, or all
   --rate-enrollments N  enrollments for the rate-limited run (default N)
   --cold-runs K         runs per cold-start median (default 10)
   --out FILE            JSON figures (default bench-results/bench-<time>.json)
@@ -84,7 +84,7 @@ const optionsFrom = (values) => {
     values[name] === undefined ? fallback : positiveInt(name, values[name])
   const enrollments = int("enrollments", quick ? 2000 : 100_000)
   if (!["enrollments", "enrollment-steps", "all"].includes(values.resource)) {
-    throw new Error(`--resource must be enrollments or all`)
+    throw new Error("--resource must be enrollments, enrollment-steps or all")
   }
   const stamp = new Date().toISOString().replace(/[:.]/g, "-")
   return {
@@ -106,36 +106,6 @@ const count = (n) => n.toLocaleString("en-US")
 // ---------------------------------------------------------------------------
 // Stages
 
-/** Sync, floor and anchor on one sandbox, rate limits off; then cold starts. */
-const throughputStage = (options, dir) =>
-  withSandbox(
-    { enrollments: options.enrollments, jobDelayMs: 0, rateLimits: false },
-    async (server) => {
-      step(`generating ${count(options.enrollments)} enrollments`)
-      const data = prepareData(server, options.resource, dir)
-      const common = { resource: options.resource, timeoutMs: options.timeoutMs }
-      const syncDb = path.join(dir, "sync.db")
-
-      step(`sync: ${count(data.rows)} rows in ${data.pages} pages`)
-      const sync = await runSync(server, { ...common, db: syncDb, rates: UNLIMITED_RATE })
-      checkRows("sync", data.rows, sync.rows, countRows(syncDb, resourcesOf(options.resource)))
-      step("floor")
-      const floorDb = path.join(dir, "floor.db")
-      const floor = await runFloor(server, { ...common, db: floorDb })
-      checkRows("floor", data.rows, floor.rows, countRows(floorDb, resourcesOf(options.resource)))
-      step(`anchor (${ANCHOR})`)
-      const anchor = await runAnchor(data, { db: path.join(dir, "anchor.db"), timeoutMs: options.timeoutMs })
-      if (anchor !== undefined) checkRows("anchor", data.rows, anchor.rows, anchor.rows)
-
-      step(`cold start, ${options.coldRuns} runs each`)
-      const cold = {
-        sql: await coldStart(["sql", "--db", syncDb, "select 1"], options.coldRuns, options.timeoutMs),
-        help: await coldStart(["--help"], options.coldRuns, options.timeoutMs)
-      }
-      return { data, sync, floor, anchor, cold }
-    }
-  )
-
 const checkRows = (name, expected, reported, stored) => {
   if (reported !== expected || stored !== expected) {
     throw new Error(
@@ -144,30 +114,110 @@ const checkRows = (name, expected, reported, stored) => {
   }
 }
 
+/** The sync and the floor, each into its own file; rows checked. */
+const syncAndFloor = async (server, options, dir, data) => {
+  const resources = resourcesOf(options.resource)
+  const common = { resource: options.resource, timeoutMs: options.timeoutMs }
+  const syncDb = path.join(dir, "sync.db")
+  const floorDb = path.join(dir, "floor.db")
+
+  step(`sync: ${count(data.rows)} rows in ${data.pages} page(s)`)
+  const sync = await runSync(server, {
+    ...common,
+    db: syncDb,
+    rates: UNLIMITED_RATE
+  })
+  checkRows("sync", data.rows, sync.rows, countRows(syncDb, resources))
+
+  step("floor")
+  const floor = await runFloor(server, { ...common, db: floorDb })
+  checkRows("floor", data.rows, floor.rows, countRows(floorDb, resources))
+  return { sync, floor, syncDb }
+}
+
+const anchorOf = async (options, dir, data) => {
+  step(`anchor (${ANCHOR})`)
+  const anchor = await runAnchor(data, {
+    db: path.join(dir, "anchor.db"),
+    timeoutMs: options.timeoutMs
+  })
+  if (anchor === undefined) step(`${ANCHOR} is not installed: skipped`)
+  else checkRows("anchor", data.rows, anchor.rows, anchor.rows)
+  return anchor
+}
+
+/** Median start-up of two commands that do (almost) nothing. */
+const coldStarts = async (options, db) => {
+  step(`cold start, ${options.coldRuns} runs each`)
+  const runs = (args) => coldStart(args, options.coldRuns, options.timeoutMs)
+  return {
+    sql: await runs(["sql", "--db", db, "select 1"]),
+    help: await runs(["--help"])
+  }
+}
+
+/** Sync, floor and anchor on one sandbox, limits off; then cold starts. */
+const throughputStage = (options, dir) =>
+  withSandbox(
+    { enrollments: options.enrollments, jobDelayMs: 0, rateLimits: false },
+    async (server) => {
+      step(`generating ${count(options.enrollments)} enrollments`)
+      const data = prepareData(server, options.resource, dir)
+      const { sync, floor, syncDb } = await syncAndFloor(
+        server,
+        options,
+        dir,
+        data
+      )
+      const anchor = await anchorOf(options, dir, data)
+      const cold = await coldStarts(options, syncDb)
+      return { data, sync, floor, anchor, cold }
+    }
+  )
+
+/** The pages at the documented rate, plus each job's time in progress. */
+const lowerBoundMs = (pages, jobs) =>
+  (pages / RESULTS_PER_SECOND) * 1000 + jobs * JOB_DELAY_MS
+
 /**
  * The sync under the documented limits and the client's default rates,
  * against its lower bound: the pages at 5 a second plus each job's delay.
  */
 const rateLimitedStage = (options, dir) =>
-  withSandbox({ enrollments: options.rateEnrollments, jobDelayMs: JOB_DELAY_MS }, async (server) => {
-    const resources = resourcesOf(options.resource)
-    const rows = resources.map((r) => server.records(r).length)
-    const pages = rows.reduce((n, r) => n + Math.ceil(r / PAGE_SIZE), 0)
-    step(`rate-limited sync: ${count(options.rateEnrollments)} enrollments, ${pages} pages`)
-    const run = await runSync(server, {
-      db: path.join(dir, "rate-limited.db"),
-      resource: options.resource,
-      rates: false,
-      timeoutMs: options.timeoutMs
-    })
-    const lowerBoundMs = (pages / RESULTS_PER_SECOND) * 1000 + resources.length * JOB_DELAY_MS
-    return { ...run, pages, lowerBoundMs, status429: server.stats().rateLimited }
-  })
+  withSandbox(
+    { enrollments: options.rateEnrollments, jobDelayMs: JOB_DELAY_MS },
+    async (server) => {
+      const resources = resourcesOf(options.resource)
+      const pages = resources
+        .map((r) => Math.ceil(server.records(r).length / PAGE_SIZE))
+        .reduce((a, b) => a + b, 0)
+      step(
+        `rate-limited sync: ${count(options.rateEnrollments)} enrollments, ` +
+          `${pages} page(s)`
+      )
+      const run = await runSync(server, {
+        db: path.join(dir, "rate-limited.db"),
+        resource: options.resource,
+        rates: false,
+        timeoutMs: options.timeoutMs
+      })
+      return {
+        ...run,
+        pages,
+        lowerBoundMs: lowerBoundMs(pages, resources.length),
+        status429: server.stats().rateLimited
+      }
+    }
+  )
 
 /** Peak RSS at N rows; 4N is the throughput stage's sync (same settings). */
 const memoryStage = (options, dir) =>
   withSandbox(
-    { enrollments: options.memoryEnrollments, jobDelayMs: 0, rateLimits: false },
+    {
+      enrollments: options.memoryEnrollments,
+      jobDelayMs: 0,
+      rateLimits: false
+    },
     async (server) => {
       resourcesOf(options.resource).forEach((r) => server.records(r))
       step(`memory: sync of ${count(options.memoryEnrollments)} enrollments`)
@@ -184,11 +234,7 @@ const runAll = async (options, dir) => {
   const main = await throughputStage(options, dir)
   const rateLimited = await rateLimitedStage(options, dir)
   const small = await memoryStage(options, dir)
-  return {
-    ...main,
-    rateLimited,
-    memory: { n: small, fourN: main.sync }
-  }
+  return { ...main, rateLimited, memory: { n: small, fourN: main.sync } }
 }
 
 // ---------------------------------------------------------------------------
@@ -199,13 +245,15 @@ const git = (...args) => {
   return result.status === 0 ? result.stdout.trim() : null
 }
 
-const machine = () => {
+/** The machine, and how busy it was (other processes skew every figure). */
+const machine = (loadBefore) => {
   const cpus = os.cpus()
   return {
     cpus: cpus.length,
     model: cpus[0]?.model ?? "unknown",
     platform: `${os.platform()} ${os.release()} ${os.arch()}`,
-    totalMemoryMb: Math.round(os.totalmem() / 1e6)
+    totalMemoryMb: Math.round(os.totalmem() / 1e6),
+    loadAverage1m: { before: loadBefore, after: os.loadavg()[0] }
   }
 }
 
@@ -221,38 +269,56 @@ const sizesOf = (options, results) => ({
     rows: results.rateLimited.rows,
     pages: results.rateLimited.pages
   },
-  memory: { nRows: results.memory.n.rows, fourNRows: results.memory.fourN.rows },
+  memory: {
+    nRows: results.memory.n.rows,
+    fourNRows: results.memory.fourN.rows
+  },
   coldRuns: options.coldRuns
 })
 
-const notesOf = (options, results, sizes) => {
-  const anchor = results.anchor === undefined
-    ? `anchor: ${ANCHOR} is not installed (Debian package sqlite-utils); skipped.`
-    : `anchor: ${ANCHOR} upsert --nl --pk id on the same NDJSON.`
-  return [
-    `sizes: ${count(sizes.rows)} rows (${options.resource}), ${sizes.pages} pages of ` +
-      `${count(PAGE_SIZE)}, ${(sizes.ndjsonBytes / 1e6).toFixed(1)} MB of NDJSON; ` +
-      `sync and floor with the sandbox's rate limits off and job delay 0.`,
-    `rate-limited: ${count(options.rateEnrollments)} enrollments, ` +
-      `${sizes.rateLimited.pages} pages, documented limits, job delay ${JOB_DELAY_MS} ms; ` +
-      `lower bound = pages / ${RESULTS_PER_SECOND} per s + job delay.`,
-    `memory: N = ${count(sizes.memory.nRows)} rows, 4N = ${count(sizes.memory.fourNRows)} ` +
-      `rows (the sync above).`,
-    anchor,
-    "floor: scripts/floor.mjs (fetch + product parseRow + one prepared upsert, " +
-      "one transaction per page). MB = 10^6 bytes."
-  ]
-}
+const mb = (bytes) => `${(bytes / 1e6).toFixed(1)} MB`
 
-const makeReport = (options, results) => {
+const notesOf = (options, results, sizes, cpu) => [
+  `sizes: ${count(sizes.rows)} rows (${options.resource}), ` +
+    `${sizes.pages} page(s) of ${count(PAGE_SIZE)}, ` +
+    `${mb(sizes.ndjsonBytes)} of NDJSON; sync and floor with the ` +
+    "sandbox's rate limits off and job delay 0.",
+  `floor: scripts/floor.mjs (fetch, the product's parseRow, one prepared ` +
+    "upsert, one transaction per page).",
+  results.anchor === undefined
+    ? `anchor: ${ANCHOR} is not installed (Debian package sqlite-utils); ` +
+      "skipped."
+    : `anchor: ${ANCHOR} upsert --nl --pk id on the same NDJSON.`,
+  `rate-limited: ${count(options.rateEnrollments)} enrollments, ` +
+    `${sizes.rateLimited.pages} page(s), documented limits, client ` +
+    `defaults, job delay ${JOB_DELAY_MS} ms; lower bound = pages / ` +
+    `${RESULTS_PER_SECOND} per s + job delay (reachable only by a sync ` +
+    `faster than ${count(PAGE_SIZE * RESULTS_PER_SECOND)} rows/s).`,
+  `memory: N = ${count(sizes.memory.nRows)} rows, ` +
+    `4N = ${count(sizes.memory.fourNRows)} rows (the sync above).`,
+  `machine: ${cpu.cpus} CPU(s), load average ` +
+    `${cpu.loadAverage1m.before.toFixed(1)} before, ` +
+    `${cpu.loadAverage1m.after.toFixed(1)} after. MB = 10^6 bytes.`
+]
+
+const figureMap = (figureList) =>
+  Object.fromEntries(
+    figureList.map(([key, label, value, unit]) => [
+      key,
+      { label, value: value ?? null, unit }
+    ])
+  )
+
+const makeReport = (options, results, loadBefore) => {
   const figureList = figuresOf(results)
   const sizes = sizesOf(options, results)
-  const cpu = machine()
+  const cpu = machine(loadBefore)
   return {
     benchmark: "unify-explore",
     version: 1,
-    title: `unify-explore bench: ${count(sizes.rows)} rows (${options.resource}), ` +
-      `node ${process.version}, ${cpu.cpus} × ${cpu.model}`,
+    title: `unify-explore bench: ${count(sizes.rows)} rows ` +
+      `(${options.resource}), node ${process.version}, ` +
+      `${cpu.cpus} × ${cpu.model}`,
     timestamp: new Date().toISOString(),
     commit: git("rev-parse", "HEAD"),
     dirty: (git("status", "--porcelain") ?? "") !== "",
@@ -261,12 +327,13 @@ const makeReport = (options, results) => {
     quick: options.quick,
     sizes,
     anchor: { tool: ANCHOR, skipped: results.anchor === undefined },
-    figures: Object.fromEntries(
-      figureList.map(([key, label, value, unit]) => [key, { label, value: value ?? null, unit }])
-    ),
-    coldStartRunsMs: { sql: results.cold.sql.times, help: results.cold.help.times },
+    figures: figureMap(figureList),
+    coldStartRunsMs: {
+      sql: results.cold.sql.times,
+      help: results.cold.help.times
+    },
     targets: targetsOf(figureList),
-    notes: notesOf(options, results, sizes)
+    notes: notesOf(options, results, sizes, cpu)
   }
 }
 
@@ -278,19 +345,21 @@ const writeJson = (file, report) => {
 
 const main = async () => {
   const options = parseOptions(process.argv.slice(2))
+  const loadBefore = os.loadavg()[0]
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "unify-bench-"))
   try {
     const results = await runAll(options, dir)
-    const report = makeReport(options, results)
+    const report = makeReport(options, results, loadBefore)
     process.stdout.write(renderTable(report))
     writeJson(options.out, report)
-    step(`figures written to ${path.relative(process.cwd(), path.resolve(options.out))}`)
+    step(`figures written to ${path.resolve(options.out)}`)
   } finally {
     fs.rmSync(dir, { recursive: true, force: true })
   }
 }
 
 main().catch((error) => {
-  process.stderr.write(`bench failed: ${error instanceof Error ? error.message : error}\n`)
+  const message = error instanceof Error ? error.message : String(error)
+  process.stderr.write(`bench failed: ${message}\n`)
   process.exitCode = 1
 })

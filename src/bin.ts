@@ -50,11 +50,18 @@ const program = run(process.argv).pipe(
 let signal: "SIGINT" | "SIGTERM" = "SIGINT"
 process.once("SIGTERM", () => void (signal = "SIGTERM"))
 
+// A reader that went away (`| head`) is not an error: stop writing quietly.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on("error", (error: NodeJS.ErrnoException) => {
+    if (error.code !== "EPIPE" && error.code !== "ERR_STREAM_DESTROYED") throw error
+  })
+}
+
 NodeRuntime.runMain(program, {
   disableErrorReporting: true,
+  disablePrettyLogger: true,
   teardown: (exit, onExit) => {
     if (Exit.isFailure(exit) && Cause.isInterruptedOnly(exit.cause)) {
-      process.stderr.write("\nunify-explore: interrupted; committed pages are kept and the next run resumes.\n")
       onExit(signal === "SIGTERM" ? ExitCode.terminated : ExitCode.interrupted)
     } else {
       onExit(Option.getOrElse(Option.fromNullable(process.exitCode as number | undefined), () => 0))

@@ -34,14 +34,19 @@ const runBench = (args: ReadonlyArray<string>) =>
       [BENCH, ...args],
       { timeout: 150_000, maxBuffer: 16 * 1024 * 1024 },
       (error, stdout, stderr) => {
-        const code = error === null ? 0 : typeof error.code === "number" ? error.code : -1
+        const code = error === null
+          ? 0
+          : typeof error.code === "number"
+          ? error.code
+          : -1
         resolve({ code, stdout, stderr })
       }
     )
   })
 
 /** Figures that exist only when sqlite-utils is installed. */
-const anchorOnly = (key: string) => key.startsWith("anchor.") || key === "ratio.syncOverAnchor"
+const anchorOnly = (key: string) =>
+  key.startsWith("anchor.") || key === "ratio.syncOverAnchor"
 
 const EXPECTED = [
   "sync.wallS",
@@ -82,7 +87,9 @@ describe("npm run bench", () => {
         assert.isAbove(figure.unit.length, 0, key)
       }
     }
-    if (report.anchor.skipped) assert.include(r.stdout, "sqlite-utils is not installed")
+    if (report.anchor.skipped) {
+      assert.include(r.stdout, "sqlite-utils is not installed")
+    }
     assert.isAbove(report.sizes.rows, 0)
     assert.strictEqual(report.node, process.version)
     assert.strictEqual(report.targets.length, 6)

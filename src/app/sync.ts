@@ -12,6 +12,7 @@ import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import * as fs from "node:fs"
 import { UsageError } from "../domain/errors.js"
+import * as Instant from "../domain/Instant.js"
 import * as FilterSchema from "../domain/Filter.js"
 import type { Filter } from "../domain/Filter.js"
 import { pageSizeLimit, type Resource, resources, type ResultFormat } from "../domain/Resource.js"
@@ -99,8 +100,24 @@ export const apiKey = Config.redacted("UNIFY_API_KEY").pipe(
   Effect.filterOrFail(
     (key) => Redacted.value(key).trim().length > 0,
     () => usage("UNIFY_API_KEY is empty", "Set it to your API key")
+  ),
+  // A header cannot carry control characters or spaces; say so instead of
+  // failing every request as a network error (the key itself is not shown).
+  Effect.filterOrFail(
+    (key) => /^[\x21-\x7e]+$/.test(Redacted.value(key)),
+    () =>
+      usage(
+        "UNIFY_API_KEY holds spaces, line breaks or other characters an API key cannot have",
+        "Set it again without them (e.g. no trailing newline)"
+      )
   )
 )
+
+/** A database path that names a file: not empty, not SQLite's in-memory name. */
+export const checkDbPath = (db: string) =>
+  db.trim() === "" || db === ":memory:" || db.startsWith("file:")
+    ? Effect.fail(usage(`--db ${JSON.stringify(db)} does not name a file`, "Pass a file path, e.g. --db ./unify-explore.db"))
+    : Effect.succeed(db)
 
 const settingsFrom = (flags: SyncFlags, key: Redacted.Redacted<string>) =>
   Effect.gen(function*() {
@@ -109,9 +126,14 @@ const settingsFrom = (flags: SyncFlags, key: Redacted.Redacted<string>) =>
     const pageSize = yield* checkPageSize(flags.format, flags.pageSize)
     yield* positive("concurrency", flags.concurrency)
     yield* positive("daily-jobs", flags.dailyJobs)
+    yield* positive("request-timeout", flags.requestTimeout)
+    yield* positive("poll-timeout", flags.pollTimeout)
+    yield* positive("status-rate", flags.statusRate)
+    yield* positive("results-rate", flags.resultsRate)
+    if (flags.maxWait < 0) yield* usage("--max-wait cannot be negative", "Pass 0 or more seconds")
     const baseUrl = yield* checkBaseUrl(flags.baseUrl)
     return {
-      db: flags.db,
+      db: yield* checkDbPath(flags.db),
       resources: targets,
       json: flags.json,
       waitLock: flags.waitLock,
@@ -132,6 +154,7 @@ const settingsFrom = (flags: SyncFlags, key: Redacted.Redacted<string>) =>
         statusPerSecond: flags.statusRate,
         resultsPerSecond: flags.resultsRate,
         maxWaitMs: flags.maxWait * 1000,
+        requestTimeoutMs: flags.requestTimeout * 1000,
         retries: Math.max(0, flags.retries)
       }
     } satisfies SyncSettings
@@ -160,13 +183,20 @@ export const syncLayer = (settings: Pick<SyncSettings, "db" | "api">, progress: 
 export const runSync = (settings: SyncSettings) =>
   Effect.gen(function*() {
     yield* Effect.flatMap(SyncLock, (lock) => lock.hold(settings.waitLock))
+    yield* Effect.flatMap(SyncLog, (log) => log.markAbandoned(Instant.fromDate(new Date())))
     const workflow = yield* SyncWorkflow
     const outcomes: Array<ResourceOutcome> = []
     for (const resource of settings.resources) {
       outcomes.push(yield* workflow.run(resource, settings.plan))
     }
     return outcomes
-  }).pipe(Effect.scoped, Effect.ensuring(Effect.flatMap(Progress, (progress) => progress.done)))
+  }).pipe(
+    Effect.scoped,
+    Effect.ensuring(Effect.flatMap(Progress, (progress) => progress.done)),
+    Effect.onInterrupt(() =>
+      Output.stderr("unify-explore: interrupted; committed pages are kept and the next run resumes.")
+    )
+  )
 
 export const summaryLines = (outcomes: ReadonlyArray<ResourceOutcome>) =>
   Output.columns([

@@ -40,6 +40,10 @@ export const options = {
     Options.withDescription("Longest Retry-After (seconds) to wait out before stopping resumably"),
     Options.withDefault(300)
   ),
+  requestTimeout: Options.integer("request-timeout").pipe(
+    Options.withDescription("Seconds one request may take, body included, before it is retried"),
+    Options.withDefault(120)
+  ),
   retries: Options.integer("retries").pipe(
     Options.withDescription("Retries of a request after a 5xx answer or a dropped connection"),
     Options.withDefault(5)

@@ -1,8 +1,9 @@
 /**
- * The shell's side of the query worker: runs a statement, streams its rows
- * into a format writer, and can cancel it by replacing the worker.
+ * The shell's side of the query process: runs a statement, streams its rows
+ * into a format writer, and can cancel it by killing the process and
+ * starting another.
  */
-import { Worker } from "node:worker_threads"
+import { type ChildProcess, fork } from "node:child_process"
 import type { Params } from "./Engine.js"
 import type { Format, Value, WriterOptions } from "./Formats.js"
 import { writer } from "./Formats.js"
@@ -17,7 +18,7 @@ export interface Outcome {
 }
 
 export class Executor {
-  private worker: Worker
+  private worker: ChildProcess
   private cancel: (() => void) | undefined
 
   constructor(private readonly db: string) {
@@ -25,9 +26,11 @@ export class Executor {
   }
 
   private spawn() {
-    const worker = new Worker(new URL("./QueryWorker.js", import.meta.url), { workerData: { db: this.db } })
-    worker.unref()
-    return worker
+    // "advanced" serialization keeps bigint and Buffer values intact.
+    return fork(new URL("./QueryWorker.js", import.meta.url), [this.db], {
+      serialization: "advanced",
+      stdio: ["ignore", "ignore", "inherit", "ipc"]
+    })
   }
 
   /** Stops the running query (if any) within the time it takes to kill a thread. */
@@ -37,8 +40,8 @@ export class Executor {
     return true
   }
 
-  async close() {
-    await this.worker.terminate()
+  close() {
+    this.worker.kill("SIGKILL")
   }
 
   run(sql: string, params: Params, format: Format, options: WriterOptions, out: NodeJS.WritableStream) {
@@ -50,13 +53,13 @@ export class Executor {
       let w: ReturnType<typeof writer> | undefined
       const finish = (outcome: Outcome) => {
         worker.off("message", onMessage)
-        worker.off("error", onError)
+        worker.off("exit", onExit)
         this.cancel = undefined
         resolve(outcome)
       }
-      const onError = (error: Error) => {
+      const onExit = (code: number | null) => {
         this.worker = this.spawn()
-        finish({ ok: false, rows: count, cancelled: false, message: error.message, shortened: false })
+        finish({ ok: false, rows: count, cancelled: false, message: `the query process ended (${code})`, shortened: false })
       }
       const onMessage = (reply: Reply) => {
         if (reply.type === "columns") {
@@ -66,8 +69,8 @@ export class Executor {
         } else if (reply.type === "rows") {
           count += reply.rows.length
           const text = (reply.rows as ReadonlyArray<ReadonlyArray<Value>>).map(w!.row).join("")
-          if (out.write(text)) worker.postMessage("more")
-          else out.once("drain", () => worker.postMessage("more"))
+          if (out.write(text)) worker.send("more")
+          else out.once("drain", () => worker.send("more"))
         } else if (reply.type === "done") {
           if (returnsRows && w !== undefined) out.write(w.end(count))
           finish({ ok: true, rows: count, cancelled: false, shortened: w?.shortened() ?? false })
@@ -76,13 +79,14 @@ export class Executor {
         }
       }
       this.cancel = () => {
-        void worker.terminate()
+        worker.off("exit", onExit)
+        worker.kill("SIGKILL")
         this.worker = this.spawn()
         finish({ ok: false, rows: count, cancelled: true, shortened: false })
       }
       worker.on("message", onMessage)
-      worker.on("error", onError)
-      worker.postMessage({ sql, params })
+      worker.on("exit", onExit)
+      worker.send({ sql, params })
     })
   }
 }

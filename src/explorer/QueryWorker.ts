@@ -1,10 +1,11 @@
 /**
- * Runs one query at a time off the main thread, so the shell can stop a
- * long query by terminating this worker (better-sqlite3 is synchronous and
- * cannot be interrupted from the same thread). Rows go back in batches; the
- * next batch waits for "more", so a slow terminal never piles rows up.
+ * Runs one query at a time in a child process, so the shell can stop a long
+ * query by killing it. (better-sqlite3 cannot be interrupted, and a worker
+ * thread cannot be stopped while SQLite runs: terminate() waits for the
+ * statement, which for a runaway query is forever.) Rows go back in
+ * batches; the next batch waits for "more", so a slow terminal never piles
+ * rows up. Started with the database path as its only argument.
  */
-import { parentPort, workerData } from "node:worker_threads"
 import * as Engine from "./Engine.js"
 
 export type Request = { readonly sql: string; readonly params: Engine.Params }
@@ -17,12 +18,12 @@ export type Reply =
 
 const BATCH = 500
 
-const port = parentPort
+const port = process.send === undefined ? null : { postMessage: (reply: Reply) => process.send!(reply) }
 if (port !== null) {
-  const db = Engine.open((workerData as { db: string }).db)
+  const db = Engine.open(process.argv[2]!)
   let waiting: (() => void) | undefined
 
-  port.on("message", (message: Request | "more") => {
+  process.on("message", (message: Request | "more") => {
     if (message === "more") {
       waiting?.()
       return
@@ -31,6 +32,8 @@ if (port !== null) {
   })
 
   const more = () => new Promise<void>((resolve) => (waiting = resolve))
+
+  process.on("disconnect", () => process.exit(0))
 
   const run = async (request: Request) => {
     try {

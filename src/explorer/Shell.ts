@@ -267,7 +267,7 @@ export class ShellSession {
       }
     }
     for (const statement of Engine.split(buffer)) await this.execute(statement)
-    await this.close()
+    this.close()
     return this.state.failed ? 2 : 0
   }
 
@@ -331,13 +331,14 @@ export class ShellSession {
       rl.on("close", () => {
         this.closing = true
         this.options.output.write("\n")
-        void this.close().then(() => resolve(0))
+        this.close()
+        resolve(0)
       })
     })
   }
 
-  async close() {
-    await this.executor.close()
+  close() {
+    this.executor.close()
     this.meta.close()
   }
 }

@@ -18,10 +18,7 @@ export interface Streamed {
 const closedStreams = new WeakSet<NodeJS.WritableStream>()
 
 export const watchClosed = (out: NodeJS.WritableStream) => {
-  out.on("error", (error: NodeJS.ErrnoException) => {
-    if (error.code === "EPIPE") closedStreams.add(out)
-    else throw error
-  })
+  out.on("error", () => closedStreams.add(out))
 }
 
 /** Resolves on `drain`, or on `error` (which `watchClosed` records). */

@@ -75,6 +75,11 @@ const make = Effect.gen(function*() {
       db.prepare("INSERT INTO meta (key, value) VALUES (@key, @value) ON CONFLICT (key) DO UPDATE SET value = @value")
         .run({ key, value }))
 
+  /** Marks runs left "running" by a process that died (call holding the lock). */
+  const markAbandoned = (nowIso: string) =>
+    database.use("markAbandoned", (db) =>
+      db.prepare("UPDATE sync_runs SET outcome = 'died', finished_at = ? WHERE outcome = 'running'").run(nowIso))
+
   /** The latest run of a resource, and the latest that succeeded. */
   const latest = (resource: string) =>
     database.use("latestRuns", (db) => {
@@ -86,5 +91,5 @@ const make = Effect.gen(function*() {
       return { last: query(""), lastOk: query("AND outcome = 'ok'") }
     })
 
-  return { start, finish, latest, getMeta, setMeta } as const
+  return { start, finish, markAbandoned, latest, getMeta, setMeta } as const
 })

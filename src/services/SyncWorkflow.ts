@@ -264,12 +264,12 @@ const make = Effect.gen(function*() {
     start: LedgerJob,
     filter: Filter | undefined,
     plan: SyncPlan,
-    created: { count: number }
+    created: { count: number },
+    sum: { -readonly [K in keyof Download]: number }
   ): Effect.Effect<{ job: LedgerJob; total: number; download: Download }, SyncError> =>
     Effect.gen(function*() {
       let job = start
       let replaced = false
-      const sum: Download = { pagesFetched: 0, rowsReceived: 0, rowsChanged: 0 }
       while (true) {
         const attempt = yield* Effect.either(fetchAll(job, plan, sum))
         if (attempt._tag === "Right") return { job, total: attempt.right, download: sum }
@@ -345,6 +345,7 @@ const make = Effect.gen(function*() {
     const started = yield* Clock.currentTimeMillis
     const runId = yield* log.start(resource, yield* nowIso)
     const created = { count: 0 }
+    const sum = { pagesFetched: 0, rowsReceived: 0, rowsChanged: 0 }
     let jobId: string | null = null
 
     const body = Effect.gen(function*() {
@@ -368,7 +369,7 @@ const make = Effect.gen(function*() {
       if (Option.isNone(resumable)) created.count++
       jobId = job.job_id
 
-      const result = yield* finishJob(job, filter, plan, created)
+      const result = yield* finishJob(job, filter, plan, created, sum)
       jobId = result.job.job_id
       const ledger = yield* jobs.get(result.job.job_id).pipe(Effect.map(Option.getOrThrow))
       if (ledger.rows_done !== result.total) {
@@ -410,7 +411,6 @@ const make = Effect.gen(function*() {
       Effect.onExit((exit) =>
         Effect.gen(function*() {
           const finishedAt = yield* nowIso
-          const outcome = Exit.isSuccess(exit) ? exit.value : undefined
           yield* log.finish(runId, finishedAt, {
             outcome: Exit.isSuccess(exit)
               ? "ok"
@@ -419,8 +419,8 @@ const make = Effect.gen(function*() {
               : "failed",
             jobId,
             jobsCreated: created.count,
-            rowsReceived: outcome?.rowsReceived ?? 0,
-            rowsChanged: outcome?.rowsChanged ?? 0,
+            rowsReceived: sum.rowsReceived,
+            rowsChanged: sum.rowsChanged,
             message: Exit.isFailure(exit) ? failureMessage(exit) : null
           }).pipe(Effect.ignore)
         })

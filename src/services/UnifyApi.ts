@@ -56,6 +56,8 @@ export interface ApiSettings {
   readonly maxWaitMs: number
   /** Attempts after the first for 5xx and transport failures. */
   readonly retries: number
+  /** Longest one request may take, body included, before it counts as failed. */
+  readonly requestTimeoutMs: number
   readonly backoff: Backoff
 }
 
@@ -64,6 +66,7 @@ export const defaultSettings = {
   ...defaultRates,
   maxWaitMs: 5 * 60_000,
   retries: 5,
+  requestTimeoutMs: 120_000,
   backoff: { baseMs: 500, capMs: 30_000 }
 } as const satisfies Partial<ApiSettings>
 
@@ -125,6 +128,12 @@ const routes = {
   }
 } as const
 
+/**
+ * The rolling window the client counts in: a second plus a margin, because
+ * the server counts arrivals and network jitter can bunch our starts.
+ */
+const WINDOW_MS = 1050
+
 const other = (style: PathStyle): PathStyle => style === "query-jobs" ? "jobs-query" : "query-jobs"
 
 export class UnifyApi extends Context.Tag("unify-explore/UnifyApi")<
@@ -134,10 +143,16 @@ export class UnifyApi extends Context.Tag("unify-explore/UnifyApi")<
   static layer = (settings: ApiSettings) => Layer.effect(UnifyApi, make(settings))
 }
 
+/** What went wrong on the wire, in words (the cause names e.g. ECONNREFUSED). */
+const cause = (error: HttpClientError.HttpClientError) => {
+  const inner = error.cause as { message?: string; code?: string; cause?: { code?: string; message?: string } } | undefined
+  return inner?.cause?.code ?? inner?.code ?? inner?.cause?.message ?? inner?.message ?? error.description ?? error.reason
+}
+
 const transport = (operation: Operation) => (error: HttpClientError.HttpClientError) =>
   error._tag === "RequestError"
-    ? new TransportError({ operation, detail: error.description ?? error.reason })
-    : new TransportError({ operation, detail: `the answer was cut off (${error.description ?? error.reason})` })
+    ? new TransportError({ operation, detail: `${error.request.method} ${error.request.url}: ${cause(error)}` })
+    : new TransportError({ operation, detail: `the answer to ${error.request.url} was cut off (${cause(error)})` })
 
 const decode = <A, I>(schema: Schema.Schema<A, I>, operation: Operation) => (body: unknown) =>
   Schema.decodeUnknown(schema)(body).pipe(
@@ -215,10 +230,10 @@ const make = (settings: ApiSettings) =>
     const resolved = yield* Ref.make(Option.none<PathStyle>())
     const limiters: Record<Operation, RateLimiter.Limiter> = {
       create: (effect) => effect,
-      status: yield* RateLimiter.make(settings.statusPerSecond, 1000),
+      status: yield* RateLimiter.make(settings.statusPerSecond, WINDOW_MS),
       list: (effect) => effect,
-      results: yield* RateLimiter.make(settings.resultsPerSecond, 1000),
-      cancel: yield* RateLimiter.make(settings.cancelPerSecond, 1000)
+      results: yield* RateLimiter.make(settings.resultsPerSecond, WINDOW_MS),
+      cancel: yield* RateLimiter.make(settings.cancelPerSecond, WINDOW_MS)
     }
     // Get and list share the API's one status budget.
     limiters.list = limiters.status
@@ -258,8 +273,17 @@ const make = (settings: ApiSettings) =>
       resource: Resource,
       attempt: Effect.Effect<A, E | ApiError>
     ): Effect.Effect<A, E | ApiError | RateLimitWaitError> => {
+      const timed = attempt.pipe(
+        Effect.timeoutFail({
+          duration: settings.requestTimeoutMs,
+          onTimeout: () =>
+            new TransportError({ operation, detail: `no complete answer within ${settings.requestTimeoutMs / 1000} s` })
+        })
+      )
+      // A create that failed may still have made a job: retry it less.
+      const retries = operation === "create" ? Math.min(settings.retries, 2) : settings.retries
       const loop = (failures: number): Effect.Effect<A, E | ApiError | RateLimitWaitError> =>
-        limiters[operation](attempt).pipe(
+        limiters[operation](timed).pipe(
           Effect.catchIf(isRetryable, (error) =>
             Effect.gen(function*() {
               if (error._tag === "RateLimitedError") {
@@ -274,7 +298,7 @@ const make = (settings: ApiSettings) =>
                 yield* Effect.sleep(error.retryAfterMs)
                 return yield* loop(failures)
               }
-              if (failures >= settings.retries) return yield* Effect.fail(error)
+              if (failures >= retries) return yield* Effect.fail(error)
               const delay = backoffDelay(settings.backoff, failures, yield* Random.next)
               yield* progress.waiting(resource, `${error.message}`, delay)
               yield* Effect.sleep(delay)

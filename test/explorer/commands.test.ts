@@ -189,6 +189,8 @@ describe("shell", () => {
 
     assert.notInclude(out, "EXPECT-FAILED")
     assert.include(out, "answer")
+    // The runaway statement really stopped: the shell could leave at once.
+    assert.notInclude(out, "DID-NOT-EXIT")
   })
 
   it("runs piped statements and exits non-zero when one fails", async () => {
