@@ -190,3 +190,37 @@ describe("signals", () => {
     })
   })
 })
+
+describe("one file, one origin", () => {
+  it("refuses to sync a file from another API into it", async () => {
+    const db = path.join(tempDir(), "m.db")
+    await withSandbox({ enrollments: 10 }, async (server) => {
+      const r = await cli(["sync", "--db", db], { UNIFY_API_KEY: server.apiKey, UNIFY_BASE_URL: server.url })
+      assert.strictEqual(r.code, 0, r.stderr)
+    })
+
+    await withSandbox({ enrollments: 10 }, async (other) => {
+      const r = await cli(["sync", "--db", db], { UNIFY_API_KEY: other.apiKey, UNIFY_BASE_URL: other.url })
+
+      assert.strictEqual(r.code, 2)
+      assert.include(r.stderr, "one file per account")
+      assert.strictEqual(other.stats().creations.length, 0)
+    })
+  })
+
+  it("starts a demo afresh when its sample data changes, and never overwrites a real mirror", async () => {
+    const dir = tempDir()
+    const first = await cli(["demo", "--enrollments", "50"], {}, dir)
+    const second = await cli(["demo", "--enrollments", "80", "--seed", "2"], {}, dir)
+    const real = path.join(dir, "real.db")
+    await withSandbox({ enrollments: 5 }, async (server) => {
+      await cli(["sync", "--db", real], { UNIFY_API_KEY: server.apiKey, UNIFY_BASE_URL: server.url })
+    })
+    const refused = await cli(["demo", "--db", real], {}, dir)
+
+    assert.strictEqual(first.code, 0, first.stderr)
+    assert.match(second.stdout, /enrollments 80 rows/)
+    assert.strictEqual(refused.code, 2)
+    assert.include(refused.stderr, "is not a demo database")
+  })
+})

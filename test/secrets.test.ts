@@ -27,12 +27,14 @@ describe("the API key", () => {
       results.push(await cli(["jobs", "list", "--remote", "--db", db], { ...env, UNIFY_BASE_URL: server.url }))
     })
     await withSandbox({ enrollments: 5 }, async (server) => {
-      results.push(await cli(["sync", "--db", db, "--full"], { ...env, UNIFY_BASE_URL: server.url }))
+      results.push(await cli(["sync", "--db", path.join(dir, "b.db")], { ...env, UNIFY_BASE_URL: server.url }))
     })
     await withSandbox({ enrollments: 5, apiKey: KEY, rateLimits: { createPerDay: 0 } }, async (server) => {
-      results.push(await cli(["sync", "--db", db, "--full"], { ...env, UNIFY_BASE_URL: server.url }))
+      results.push(await cli(["sync", "--db", path.join(dir, "c.db")], { ...env, UNIFY_BASE_URL: server.url }))
     })
-    results.push(await cli(["sync", "--db", db, "--full", "--retries", "1"], { ...env, UNIFY_BASE_URL: "http://127.0.0.1:1" }))
+    results.push(
+      await cli(["sync", "--db", path.join(dir, "d.db"), "--retries", "1"], { ...env, UNIFY_BASE_URL: "http://127.0.0.1:1" })
+    )
 
     assert.deepStrictEqual(results.map((r) => r.code), [0, 2, 0, 3, 4, 7])
     assert.notInclude(everything(results, dir), KEY)

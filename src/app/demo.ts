@@ -4,6 +4,8 @@
  */
 import * as Effect from "effect/Effect"
 import * as Redacted from "effect/Redacted"
+import * as fs from "node:fs"
+import { UsageError } from "../domain/errors.js"
 import BetterSqlite3 from "better-sqlite3"
 import { resources, tableOf } from "../domain/Resource.js"
 import * as Output from "../Output.js"
@@ -35,9 +37,43 @@ const rowCounts = (db: string) =>
   })
 
 /** The `demo` command's work. */
+const DEMO = "demo sandbox"
+
+/** The origin a demo file records, so a demo with other data starts afresh. */
+const demoOrigin = (flags: DemoFlags) => `${DEMO} (seed ${flags.seed}, ${flags.enrollments} enrollments)`
+
+/**
+ * A demo file from another demo is replaced (it holds only sample data); a
+ * file that is not a demo's is never touched.
+ */
+const prepareFile = (db: string, origin: string) =>
+  Effect.gen(function*() {
+    if (!fs.existsSync(db)) return
+    const found = yield* Effect.try({
+      try: () => {
+        const handle = new BetterSqlite3(db, { readonly: true, fileMustExist: true })
+        try {
+          return handle.prepare("SELECT value FROM meta WHERE key = 'origin'").pluck().get() as string | undefined
+        } finally {
+          handle.close()
+        }
+      },
+      catch: () => undefined
+    }).pipe(Effect.orElseSucceed(() => undefined))
+    if (found === origin) return
+    if (found === undefined || !found.startsWith(DEMO)) {
+      return yield* new UsageError({
+        problem: `${db} is not a demo database${found === undefined ? "" : ` (it mirrors ${found})`}`,
+        fix: "Pass --db with a new file name for the demo"
+      })
+    }
+    for (const suffix of ["", "-wal", "-shm"]) fs.rmSync(`${db}${suffix}`, { force: true })
+  })
+
 export const run = (flags: DemoFlags) =>
   Effect.gen(function*() {
     const started = Date.now()
+    yield* prepareFile(flags.db, demoOrigin(flags))
     const server = yield* Effect.acquireRelease(
       Effect.promise(() => startSandbox({ port: 0, enrollments: flags.enrollments, seed: flags.seed })),
       (server) => Effect.promise(() => server.close())
@@ -48,6 +84,7 @@ export const run = (flags: DemoFlags) =>
       resources,
       json: flags.json,
       waitLock: false,
+      origin: demoOrigin(flags),
       plan: { ...defaultPlan, poll: { initialMs: 250, maxMs: 2_000, timeoutMs: 60_000 } },
       api: { ...defaultSettings, baseUrl: server.url, apiKey: Redacted.make(server.apiKey) }
     }

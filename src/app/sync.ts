@@ -34,7 +34,32 @@ export interface SyncSettings {
   readonly json: boolean
   /** Wait for another sync on the same file instead of stopping. */
   readonly waitLock: boolean
+  /** What the file mirrors (the API's base URL, or the demo's sandbox). */
+  readonly origin: string
 }
+
+/** The base URL as one spelling: lower-case scheme and host, no trailing slash. */
+export const originOf = (baseUrl: string) => {
+  const url = new URL(baseUrl)
+  return `${url.protocol}//${url.host}${url.pathname.replace(/\/+$/, "")}`
+}
+
+/**
+ * A file mirrors one origin: a sync against another would mix two
+ * accounts' rows and start from the wrong checkpoint.
+ */
+const checkOrigin = (db: string, origin: string) =>
+  Effect.gen(function*() {
+    const log = yield* SyncLog
+    const known = yield* log.getMeta("origin")
+    if (Option.isNone(known)) return yield* log.setMeta("origin", origin)
+    if (known.value !== origin) {
+      return yield* usage(
+        `${db} mirrors ${known.value}, not ${origin}`,
+        "Use another --db for this API (one file per account), or remove the file to start over"
+      )
+    }
+  })
 
 // === options shared with other commands
 
@@ -137,6 +162,7 @@ const settingsFrom = (flags: SyncFlags, key: Redacted.Redacted<string>) =>
       resources: targets,
       json: flags.json,
       waitLock: flags.waitLock,
+      origin: originOf(baseUrl),
       plan: {
         filter,
         full: flags.full,
@@ -184,6 +210,7 @@ export const runSync = (settings: SyncSettings) =>
   Effect.gen(function*() {
     yield* Effect.flatMap(SyncLock, (lock) => lock.hold(settings.waitLock))
     yield* Effect.flatMap(SyncLog, (log) => log.markAbandoned(Instant.fromDate(new Date())))
+    yield* checkOrigin(settings.db, settings.origin)
     const workflow = yield* SyncWorkflow
     const outcomes: Array<ResourceOutcome> = []
     for (const resource of settings.resources) {
