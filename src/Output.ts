@@ -13,6 +13,9 @@ export const stderr = (text: string) => Effect.sync(() => void process.stderr.wr
 /** Numbers as people read them: 12,345. */
 export const count = (n: number) => n.toLocaleString("en-US")
 
+/** "1 row", "2 rows". */
+export const plural = (n: number, noun: string) => `${count(n)} ${noun}${n === 1 ? "" : "s"}`
+
 export const duration = (ms: number) => ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(1)} s`
 
 /** Left-aligned columns, two spaces apart. */

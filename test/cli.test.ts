@@ -114,7 +114,7 @@ describe("unify-explore CLI", () => {
     const r = await cli(["demo", "--enrollments", "300", "--seed", "5"], {}, dir)
 
     assert.strictEqual(r.code, 0, r.stderr)
-    assert.include(r.stdout, "2 job(s) created")
+    assert.include(r.stdout, "2 jobs created")
     assert.match(r.stdout, /enrollments 300 rows/)
     assert.include(r.stdout, "Try next:")
     await withSandbox({ enrollments: 300, seed: 5 }, async (server) => {

@@ -93,7 +93,7 @@ export const run = (flags: DemoFlags) =>
     if (flags.json) return
     const counts = yield* rowCounts(flags.db)
     yield* Output.line(
-      `\nTables: ${counts.map(([t, n]) => `${t} ${Output.count(n)} rows`).join(", ")}. ` +
+      `\nTables: ${counts.map(([t, n]) => `${t} ${Output.plural(n, "row")}`).join(", ")}. ` +
         `Demo took ${Output.duration(Date.now() - started)}.\n\n${EXAMPLES(flags.db)}`
     )
   }).pipe(Effect.scoped)

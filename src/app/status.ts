@@ -94,7 +94,7 @@ type Status = Effect.Effect.Success<ReturnType<typeof collectStatus>>
 const render = (status: Status) => {
   const lines = [`Database ${status.database.path} (${(status.database.bytes / 1024 / 1024).toFixed(1)} MB)`, ""]
   for (const r of status.resources) {
-    lines.push(`${r.resource} (${r.table}): ${Output.count(r.rows)} rows`)
+    lines.push(`${r.resource} (${r.table}): ${Output.plural(r.rows, "row")}`)
     lines.push(`  checkpoint   ${r.checkpoint === null ? "none yet (the next sync is a full one)" : r.checkpoint.updatedAt}`)
     for (const c of r.filteredCheckpoints) {
       lines.push(`  with filter  ${JSON.stringify(c.filter)}: ${c.updatedAt}`)

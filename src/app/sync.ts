@@ -246,7 +246,7 @@ export const printSummary = (settings: SyncSettings, outcomes: ReadonlyArray<Res
   }
   const size = fs.existsSync(settings.db) ? fs.statSync(settings.db).size : 0
   return Output.line(
-    `${summaryLines(outcomes)}\n\n${Output.count(jobsCreated)} job(s) created; database ${settings.db} ` +
+    `${summaryLines(outcomes)}\n\n${Output.plural(jobsCreated, "job")} created; database ${settings.db} ` +
       `(${(size / 1024 / 1024).toFixed(1)} MB)`
   )
 }

@@ -111,9 +111,16 @@ export const faultProfileOf = (flags: {
 export const sandbox = Command.make("sandbox", options, (flags) =>
   Effect.gen(function*() {
     const faults = yield* faultProfileOf(flags)
+    if (flags.enrollments < 0 || flags.port < 0 || flags.port > 65535 || flags.jobDelayMs < 0) {
+      return yield* new UsageError({
+        problem: "--enrollments and --job-delay-ms cannot be negative, and --port must be 0 to 65535",
+        fix: "Fix the number"
+      })
+    }
     const server = yield* Effect.acquireRelease(
-      Effect.promise(() =>
-        startSandbox({
+      Effect.tryPromise({
+        try: () =>
+          startSandbox({
           port: flags.port,
           enrollments: flags.enrollments,
           seed: flags.seed,
@@ -123,8 +130,13 @@ export const sandbox = Command.make("sandbox", options, (flags) =>
           paths: flags.paths === "both" ? ["query-jobs", "jobs-query"] : [flags.paths],
           admin: flags.admin,
           faults
-        })
-      ),
+        }),
+        catch: (error) =>
+          new UsageError({
+            problem: `the sandbox cannot listen on 127.0.0.1:${flags.port} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
+            fix: "Pick another --port, or 0 for any free one"
+          })
+      }),
       (server) => Effect.promise(() => server.close())
     )
     const key = Option.isSome(flags.apiKey) ? "the key given with --api-key" : DEFAULT_SANDBOX_KEY

@@ -41,14 +41,21 @@ const INDEXED: Record<Resource, ReadonlyArray<string>> = {
   ]
 }
 
+/** A record table's secondary indexes, by name, with their CREATE statements. */
+export const indexesOf = (resource: Resource): ReadonlyArray<{ readonly name: string; readonly create: string }> => {
+  const table = tableOf(resource)
+  return INDEXED[resource].map((cols) => {
+    const name = `${table}_${cols.replace(/, /g, "_")}`
+    return { name, create: `CREATE INDEX IF NOT EXISTS ${name} ON ${table} (${cols});` }
+  })
+}
+
 const recordTable = (resource: Resource) => {
   const table = tableOf(resource)
   const columns = columnsOf(resource).map((name) =>
     `  ${name} ${INTEGER_COLUMNS.has(name) ? "INTEGER" : "TEXT"}`
   )
-  const indexes = INDEXED[resource].map((cols) =>
-    `CREATE INDEX ${table}_${cols.replace(/, /g, "_")} ON ${table} (${cols});`
-  )
+  const indexes = indexesOf(resource).map((index) => index.create)
   return [
     `CREATE TABLE ${table} (`,
     "  id TEXT PRIMARY KEY NOT NULL,",

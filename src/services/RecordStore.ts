@@ -12,6 +12,7 @@ import type { Resource } from "../domain/Resource.js"
 import { tableOf } from "../domain/Resource.js"
 import { columnsOf, type StoredRow } from "../domain/Rows.js"
 import { Database } from "./Database.js"
+import { indexesOf } from "./Migrations.js"
 
 export interface PageCommit {
   readonly resource: Resource
@@ -104,6 +105,7 @@ const make = Effect.gen(function*() {
     return yield* database.transaction("completeJob", () => {
       db.prepare("UPDATE jobs SET status = 'COMPLETE', completed_at = ? WHERE job_id = ?")
         .run(nowIso, job.jobId)
+      for (const index of indexesOf(job.resource)) db.exec(index.create)
       const newest = db.prepare("SELECT max(max_updated_at) FROM job_pages WHERE job_id = ?")
         .pluck().get(job.jobId) as string | null
       const capped = newest !== null && newest > job.createdAt
@@ -129,10 +131,23 @@ const make = Effect.gen(function*() {
       db.prepare("SELECT scope, updated_at FROM checkpoints WHERE resource = ? AND scope <> '{}' ORDER BY scope")
         .all(resource) as Array<{ scope: string; updated_at: string }>)
 
+  /**
+   * Before a sync: an empty table loses its secondary indexes, so a first
+   * full load writes only the table (about twice as fast); any other table
+   * gets them back, which also mends a first load that was killed.
+   */
+  const prepareLoad = (resource: Resource) =>
+    database.transaction("prepareLoad", () => {
+      const empty = database.db.prepare(`SELECT NOT EXISTS (SELECT 1 FROM ${tableOf(resource)})`).pluck().get() === 1
+      for (const index of indexesOf(resource)) {
+        database.db.exec(empty ? `DROP INDEX IF EXISTS ${index.name}` : index.create)
+      }
+    })
+
   const count = (resource: Resource) =>
     database.use("count", (db) => db.prepare(`SELECT count(*) FROM ${tableOf(resource)}`).pluck().get() as number)
 
-  return { commitPage, completeJob, checkpoint, scopedCheckpoints, count } as const
+  return { commitPage, completeJob, prepareLoad, checkpoint, scopedCheckpoints, count } as const
 })
 
 const readCheckpoint = (db: BetterSqlite3.Database, resource: Resource, scope: string) => {

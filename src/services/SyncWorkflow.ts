@@ -26,6 +26,7 @@ import type { Filter } from "../domain/Filter.js"
 import * as Instant from "../domain/Instant.js"
 import { type JobStatus, type Resource, type ResultFormat, terminalStatuses } from "../domain/Resource.js"
 import { parseRow, type StoredRow } from "../domain/Rows.js"
+import * as Output from "../Output.js"
 import { JobRepository, type LedgerJob } from "./JobRepository.js"
 import { Progress } from "./Progress.js"
 import { RecordStore } from "./RecordStore.js"
@@ -330,7 +331,7 @@ const make = Effect.gen(function*() {
           })
         }
         total = remote.total_rows
-        yield* progress.note(job.resource, `job ${job.job_id} finished: ${total.toLocaleString("en-US")} rows`)
+        yield* progress.note(job.resource, `job ${job.job_id} finished: ${Output.plural(total, "row")}`)
       }
       const fresh = yield* jobs.get(job.job_id).pipe(Effect.map(Option.getOrElse(() => job)))
       const download = yield* downloadPages(fresh, total, plan)
@@ -353,6 +354,7 @@ const make = Effect.gen(function*() {
       if (Option.isSome(remembered) && (remembered.value === "query-jobs" || remembered.value === "jobs-query")) {
         yield* api.rememberPaths(remembered.value)
       }
+      yield* store.prepareLoad(resource)
       const scope = FilterSchema.canonical(plan.filter ?? {})
       const checkpoint = yield* store.checkpoint(resource, scope)
       const lowerBound = plan.full ? Option.none() : Option.map(checkpoint, (c) => c.updatedAt)

@@ -28,6 +28,9 @@ describe("SyncWorkflow", () => {
       }
       assert.strictEqual(server.stats().creations.length, 2)
       assert.strictEqual(outcomes[0].pagesFetched, 3)
+      // A first load skips the secondary indexes and builds them at the end.
+      const indexes = query<{ name: string }>(db, "SELECT name FROM sqlite_schema WHERE type = 'index' AND sql IS NOT NULL")
+      assert.strictEqual(indexes.length, 14)
       assert.strictEqual(
         outcomes[0].checkpoint,
         maxInstant(server.records("enrollments").map((r) => r.updated_at))
@@ -107,6 +110,29 @@ describe("SyncWorkflow", () => {
         { status: "EXPIRED", replaced_by: creations[1]!.jobId },
         { status: "COMPLETE", replaced_by: null }
       ])
+    }))
+
+  it.scopedLive("lets readers see committed pages, never half a page, while it writes", () =>
+    Effect.gen(function*() {
+      const server = yield* sandbox({ enrollments: 400 })
+      const db = tempDb()
+      const seen: Array<[number, number]> = []
+      const reading = watching((p) =>
+        Effect.sync(() => {
+          const [rows, committed] = [
+            query<{ n: number }>(db, "SELECT count(*) AS n FROM enrollments")[0]!.n,
+            query<{ n: number }>(db, "SELECT coalesce(sum(rows), 0) AS n FROM job_pages")[0]!.n
+          ]
+          seen.push([rows, committed])
+          assert.strictEqual(committed, p.rowsDone)
+        })
+      )
+
+      yield* run("enrollments", { pageSize: 100, concurrency: 2 }).pipe(
+        Effect.provide(layerFor(server, db, { progress: reading }))
+      )
+
+      assert.deepStrictEqual(seen, [[100, 100], [200, 200], [300, 300], [400, 400]])
     }))
 
   it.scopedLive("falls back to the older path spelling and remembers it", () =>
