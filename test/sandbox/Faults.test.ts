@@ -1,4 +1,4 @@
-import { afterEach, assert, describe, it } from "@effect/vitest"
+import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import { Buffer } from "node:buffer"
@@ -7,21 +7,11 @@ import * as net from "node:net"
 import * as os from "node:os"
 import * as path from "node:path"
 import { faultProfileOf } from "../../src/commands/sandbox.js"
-import type { Sandbox, SandboxOptions } from "../../src/sandbox/Sandbox.js"
+import type { Sandbox } from "../../src/sandbox/Sandbox.js"
 import { startSandbox } from "../../src/sandbox/Sandbox.js"
-import { base, createJob, NOW, request, start } from "./client.js"
+import { base, createJob, NOW, request, sandboxPerTest } from "./client.js"
 
-const running: Array<Sandbox> = []
-
-const sandbox = async (options: SandboxOptions = {}) => {
-  const s = await start(options)
-  running.push(s)
-  return s
-}
-
-afterEach(async () => {
-  await Promise.all(running.splice(0).map((s) => s.close()))
-})
+const sandbox = sandboxPerTest()
 
 const NDJSON = { headers: { accept: "application/x-ndjson" } }
 

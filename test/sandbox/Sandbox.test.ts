@@ -1,6 +1,5 @@
-import { afterEach, assert, describe, it } from "@effect/vitest"
+import { assert, describe, it } from "@effect/vitest"
 import * as Instant from "../../src/domain/Instant.js"
-import type { Sandbox, SandboxOptions } from "../../src/sandbox/Sandbox.js"
 import {
   allLines,
   base,
@@ -8,20 +7,10 @@ import {
   HOUR,
   NOW,
   request,
-  start
+  sandboxPerTest
 } from "./client.js"
 
-const running: Array<Sandbox> = []
-
-const sandbox = async (options: SandboxOptions = {}) => {
-  const s = await start(options)
-  running.push(s)
-  return s
-}
-
-afterEach(async () => {
-  await Promise.all(running.splice(0).map((s) => s.close()))
-})
+const sandbox = sandboxPerTest()
 
 const UUID_V4 =
   /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/

@@ -2,6 +2,7 @@
  * A bare HTTP client for the sandbox tests: real requests with `fetch` to
  * 127.0.0.1, no product code in between.
  */
+import { afterEach } from "@effect/vitest"
 import {
   type Sandbox,
   type SandboxOptions,
@@ -104,5 +105,18 @@ export const allLines = async (
       : (answer.json.data as Array<unknown>).map((row) => JSON.stringify(row))
     lines.push(...rows)
     if (rows.length < pageSize) return lines
+  }
+}
+
+/** A `sandbox(options)` whose servers are closed after each test. */
+export const sandboxPerTest = () => {
+  const running: Array<Sandbox> = []
+  afterEach(async () => {
+    await Promise.all(running.splice(0).map((s) => s.close()))
+  })
+  return async (options: SandboxOptions = {}) => {
+    const s = await start(options)
+    running.push(s)
+    return s
   }
 }
