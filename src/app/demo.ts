@@ -5,6 +5,7 @@
 import * as Effect from "effect/Effect"
 import * as Redacted from "effect/Redacted"
 import * as fs from "node:fs"
+import * as path from "node:path"
 import { UsageError } from "../domain/errors.js"
 import BetterSqlite3 from "better-sqlite3"
 import { resources, tableOf } from "../domain/Resource.js"
@@ -16,14 +17,23 @@ import { defaultSettings } from "../services/UnifyApi.js"
 import type { DemoFlags } from "../commands/demo.js"
 import { printSummary, runSync, type SyncSettings, syncLayer } from "./sync.js"
 
+/** How the person started us: `unify-explore` if it is on their PATH, else its path. */
+const self = () => {
+  const script = process.argv[1] ?? "unify-explore"
+  const onPath = (process.env.PATH ?? "").split(path.delimiter).includes(path.dirname(script))
+  if (onPath) return path.basename(script)
+  const relative = path.relative(process.cwd(), script)
+  return relative.startsWith("..") || path.isAbsolute(relative) ? script : `./${relative}`
+}
 
-const EXAMPLES = (db: string) => [
+const EXAMPLES = (db: string, cli = self()) => [
   "Try next:",
-  `  unify-explore status --db ${db}`,
-  `  unify-explore sql --db ${db} "SELECT status, count(*) FROM enrollments GROUP BY status"`,
-  `  unify-explore sql --db ${db} "SELECT * FROM v_sequence_rates ORDER BY reply_rate DESC LIMIT 5"`,
-  `  unify-explore sql --db ${db} "SELECT data ->> '$.person.company.domain' AS domain, count(*) FROM enrollments GROUP BY 1 ORDER BY 2 DESC LIMIT 5"`,
-  `  unify-explore shell --db ${db}`
+  `  ${cli} status --db ${db}`,
+  `  ${cli} sql --db ${db} "SELECT status, count(*) FROM enrollments GROUP BY status"`,
+  `  ${cli} sql --db ${db} "SELECT * FROM v_sequence_rates ORDER BY reply_rate DESC LIMIT 5"`,
+  `  ${cli} sql --db ${db} "SELECT data ->> '$.person.company.domain' AS domain, count(*) ` +
+  `FROM enrollments GROUP BY 1 ORDER BY 2 DESC LIMIT 5"`,
+  `  ${cli} shell --db ${db}`
 ].join("\n")
 
 const rowCounts = (db: string) =>
