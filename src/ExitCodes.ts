@@ -36,7 +36,8 @@ const byTag: Record<string, number> = {
   PollTimeoutError: ExitCode.unavailable,
   ServerError: ExitCode.unavailable,
   TransportError: ExitCode.unavailable,
-  NotFoundError: ExitCode.unavailable,
+  // A route or a job the server does not know: a wrong --base-url or id.
+  NotFoundError: ExitCode.usage,
   SyncLockedError: ExitCode.locked
 }
 

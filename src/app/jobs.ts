@@ -9,7 +9,7 @@ import * as fs from "node:fs"
 import { UsageError } from "../domain/errors.js"
 import * as Instant from "../domain/Instant.js"
 import { JobStatus, type Resource, resources } from "../domain/Resource.js"
-import { defaultFormat, type Format, writer } from "../explorer/Formats.js"
+import { defaultFormat, type Format, type Value, writer } from "../explorer/Formats.js"
 import * as Output from "../Output.js"
 import { JobRepository, type LedgerJob } from "../services/JobRepository.js"
 import { Progress } from "../services/Progress.js"
@@ -57,13 +57,13 @@ const remoteRow = (resource: Resource, j: RemoteJob) => [
   j.job_id,
   resource,
   j.status,
-  j.total_rows === null ? null : String(j.total_rows),
+  j.total_rows === null ? null : BigInt(j.total_rows),
   j.created_at,
   j.expires_at,
   j.error_code
 ]
 
-const print = (format: Format, columns: ReadonlyArray<string>, rows: ReadonlyArray<ReadonlyArray<string | null>>) => {
+const print = (format: Format, columns: ReadonlyArray<string>, rows: ReadonlyArray<ReadonlyArray<Value>>) => {
   const out = writer(format, columns)
   return Output.stdout(rows.map(out.row).join("") + out.end(rows.length))
 }
@@ -77,7 +77,7 @@ const remoteJobs = (targets: ReadonlyArray<Resource>, style: PathStyle, status: 
   Effect.flatMap(UnifyApi, (client) =>
     Effect.forEach(targets, (resource) =>
       Effect.gen(function*() {
-        const rows: Array<ReadonlyArray<string | null>> = []
+        const rows: Array<ReadonlyArray<Value>> = []
         let cursor: string | undefined
         do {
           const page = yield* client.listJobs(resource, style, {
@@ -89,7 +89,7 @@ const remoteJobs = (targets: ReadonlyArray<Resource>, style: PathStyle, status: 
           cursor = page.next_cursor ?? undefined
         } while (cursor !== undefined && rows.length < limit)
         return rows
-      })).pipe(Effect.map((all) => all.flat())))
+      })).pipe(Effect.map((all) => all.flat().slice(0, limit))))
 
 
 // === show and cancel
@@ -177,6 +177,12 @@ export const show = (flags: JobsShowFlags) =>
           })
       ]
       yield* Output.line(lines.join("\n"))
+      if (Option.isNone(entry) && Option.isSome(key) && Option.isNone(live)) {
+        return yield* new UsageError({
+          problem: `job ${flags.jobId} is neither in the ledger nor known to the server`,
+          fix: "Check the id (unify-explore jobs list --remote lists the server's jobs)"
+        })
+      }
     })
 
 /** `jobs cancel`. */

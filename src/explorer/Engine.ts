@@ -82,9 +82,15 @@ const refuse = (sql: string, statement: BetterSqlite3.Statement) => {
   if (/^(attach|detach)\b/i.test(head)) {
     throw new QueryError("refused: ATTACH and DETACH are not allowed; this command only reads the mirror")
   }
+  // EXPLAIN only describes a statement; it never runs it.
+  if (/^explain\b/i.test(head)) return
   const pragma = /^pragma\s+(?:\w+\.)?(.*)$/is.exec(head)
-  if (pragma !== null && (pragma[1]!.includes("=") || WRITING_PRAGMAS.test(pragma[1]!))) {
-    throw new QueryError(`refused: ${head.split(/\s+/).slice(0, 2).join(" ")} can change settings or data; only reading pragmas are allowed`)
+  if (pragma !== null) {
+    if (pragma[1]!.includes("=") || WRITING_PRAGMAS.test(pragma[1]!)) {
+      const name = head.split(/\s+/).slice(0, 2).join(" ")
+      throw new QueryError(`refused: ${name} can change settings or data; only reading pragmas are allowed`)
+    }
+    return
   }
   if (!statement.readonly) {
     throw new QueryError(
@@ -132,7 +138,9 @@ export const prepare = (db: BetterSqlite3.Database, sql: string, params: Params 
 /** Only the parameters the statement names (better-sqlite3 refuses extras). */
 const bindable = (sql: string, params: Params): Params =>
   Object.fromEntries(
-    Object.entries(params).filter(([name]) => new RegExp(`[:@$]${name}\\b`).test(sql))
+    Object.entries(params).filter(([name]) =>
+      new RegExp(`[:@$]${name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}(?![\\p{L}\\p{N}_$])`, "u").test(sql)
+    )
   )
 
 /**

@@ -23,6 +23,8 @@ export class Executor {
 
   constructor(private readonly db: string) {
     this.worker = this.spawn()
+    // However this process ends, a query it started must not outlive it.
+    process.once("exit", () => this.close())
   }
 
   private spawn() {

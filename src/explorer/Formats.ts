@@ -86,23 +86,36 @@ const delimited = (columns: ReadonlyArray<string>, options: WriterOptions, csv: 
 
 // === json and ndjson
 
-const objectText = (columns: ReadonlyArray<string>, values: ReadonlyArray<Value>) =>
-  `{${columns.map((c, i) => `${JSON.stringify(c)}:${jsonValue(values[i]!)}`).join(",")}}`
+const objectText = (keys: ReadonlyArray<string>, values: ReadonlyArray<Value>) =>
+  `{${keys.map((k, i) => `${k}:${jsonValue(values[i]!)}`).join(",")}}`
+
+/**
+ * Object keys for the columns, quoted once. A repeated name (`SELECT a.id,
+ * b.id`) gets `_2`, `_3`…: JSON readers keep only one of equal keys.
+ */
+const jsonKeys = (columns: ReadonlyArray<string>) => {
+  const seen = new Map<string, number>()
+  return columns.map((c) => {
+    const n = (seen.get(c) ?? 0) + 1
+    seen.set(c, n)
+    return JSON.stringify(n === 1 ? c : `${c}_${n}`)
+  })
+}
 
 const json = (columns: ReadonlyArray<string>): Writer => {
+  const keys = jsonKeys(columns)
   let count = 0
   return {
-    row: (values) => `${count++ === 0 ? "[\n" : ",\n"}${objectText(columns, values)}`,
+    row: (values) => `${count++ === 0 ? "[\n" : ",\n"}${objectText(keys, values)}`,
     end: (rows) => (rows === 0 ? "[]\n" : "\n]\n"),
     shortened: () => false
   }
 }
 
-const ndjson = (columns: ReadonlyArray<string>): Writer => ({
-  row: (values) => `${objectText(columns, values)}\n`,
-  end: () => "",
-  shortened: () => false
-})
+const ndjson = (columns: ReadonlyArray<string>): Writer => {
+  const keys = jsonKeys(columns)
+  return { row: (values) => `${objectText(keys, values)}\n`, end: () => "", shortened: () => false }
+}
 
 // === table and markdown
 
@@ -148,7 +161,7 @@ const pad = (s: string, to: number, right: boolean) => {
  * streams the rest at those widths (values beyond them are shortened).
  */
 const table = (columns: ReadonlyArray<string>, options: WriterOptions, markdown: boolean): Writer => {
-  const SAMPLE = 500
+  const SAMPLE = 5000
   const buffered: Array<ReadonlyArray<Value>> = []
   let widths: Array<number> | undefined
   let numeric: Array<boolean> = columns.map(() => true)

@@ -35,6 +35,9 @@ export const runScript = (run: ScriptRun) =>
       const format = run.format ?? defaultFormat(process.stdout.isTTY === true)
       const db = Engine.open(run.db)
       watchClosed(process.stdout)
+      // A query blocks this thread, so a JS signal handler would never run:
+      // let Ctrl-C and SIGTERM end the process (the connection only reads).
+      for (const signal of ["SIGINT", "SIGTERM"] as const) process.removeAllListeners(signal)
       try {
         for (const statement of Engine.split(run.script)) {
           const prepared = Engine.prepare(db, statement, params)

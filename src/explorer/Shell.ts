@@ -118,7 +118,7 @@ const dotCommands: Record<string, DotCommand> = {
       } catch (error) {
         return shell.fail(`cannot read ${file}: ${(error as Error).message}`)
       }
-      for (const statement of Engine.split(script)) await shell.execute(statement)
+      await shell.runLines(script)
     }
   },
   ".jobs": {
@@ -226,7 +226,14 @@ export class ShellSession {
     const started = performance.now()
     const target = this.state.once
     this.state.once = undefined
-    const out = target === undefined ? this.options.output : fs.createWriteStream(target)
+    let out: NodeJS.WritableStream = this.options.output
+    if (target !== undefined) {
+      try {
+        out = fs.createWriteStream(target, { fd: fs.openSync(target, "w") })
+      } catch (error) {
+        return this.fail(`cannot write ${target}: ${(error as Error).message}`)
+      }
+    }
     this.running = true
     const outcome = await this.executor.run(
       sql,
@@ -253,6 +260,13 @@ export class ShellSession {
 
   /** Non-interactive: runs everything on stdin; resolves to the exit code. */
   async runScript(script: string): Promise<number> {
+    await this.runLines(script)
+    this.close()
+    return this.state.failed ? 2 : 0
+  }
+
+  /** Runs a script's statements and dot-commands in order. */
+  async runLines(script: string) {
     let buffer = ""
     for (const line of script.split(/\r?\n/)) {
       if (this.closing) break
@@ -267,8 +281,6 @@ export class ShellSession {
       }
     }
     for (const statement of Engine.split(buffer)) await this.execute(statement)
-    this.close()
-    return this.state.failed ? 2 : 0
   }
 
   /** Interactive: resolves when the user leaves. */
@@ -324,6 +336,11 @@ export class ShellSession {
       this.options.output.write("^C\n")
       rl.write(null, { ctrl: true, name: "u" })
       prompt()
+    })
+    // Closing the terminal (SIGHUP) must not leave a query process behind.
+    process.once("SIGHUP", () => {
+      this.close()
+      process.exit(129)
     })
     this.say(`unify-explore shell on ${this.options.db}. Type .help for commands; statements end with ';'.`)
     prompt()

@@ -51,6 +51,11 @@ const checkWritable = (file: string) =>
   })
 
 const migrate = (db: BetterSqlite3.Database) => {
+  const tables = db.prepare("SELECT name FROM sqlite_schema WHERE type = 'table'").pluck().all() as Array<string>
+  if (tables.length > 0 && !tables.includes("schema_migrations")) {
+    // Someone else's SQLite file: never add our tables to it.
+    throw new Error("not a unify-explore database (it has other tables); choose another --db")
+  }
   db.exec("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)")
   const current = (db.prepare("SELECT max(version) AS v FROM schema_migrations").get() as { v: number | null }).v ?? 0
   for (const migration of migrations) {
@@ -74,6 +79,8 @@ const open = (options: DatabaseOptions) =>
           db.pragma("synchronous = NORMAL")
           db.pragma("foreign_keys = ON")
           migrate(db)
+        } else if (db.prepare("SELECT count(*) FROM sqlite_schema WHERE name = 'schema_migrations'").pluck().get() === 0) {
+          throw new Error("not a unify-explore database (no schema_migrations table); pass the mirror's --db")
         }
         return db
       } catch (error) {

@@ -107,8 +107,9 @@ const make = Effect.gen(function*() {
       })
     }
     yield* progress.note(resource, "creating a query job")
-    const { job, paths } = yield* api.createJob(resource, filter)
+    // Taken before the request: the budget's 24 h run from when it was sent.
     const requestedAt = yield* nowIso
+    const { job, paths } = yield* api.createJob(resource, filter)
     yield* jobs.record({
       job_id: job.job_id,
       resource,

@@ -36,6 +36,8 @@ describe("Engine", () => {
     assert.include(refusal(db, "pragma main.user_version=3"), "only reading pragmas")
     assert.include(refusal(db, "PRAGMA wal_checkpoint(TRUNCATE)"), "only reading pragmas")
     assert.strictEqual(refusal(db, "PRAGMA table_info(t)"), "allowed")
+    assert.strictEqual(refusal(db, "PRAGMA journal_mode"), "allowed")
+    assert.strictEqual(refusal(db, "EXPLAIN DELETE FROM t"), "allowed")
     assert.strictEqual(refusal(db, "SELECT * FROM t"), "allowed")
   })
 
@@ -48,6 +50,8 @@ describe("Engine", () => {
     assert.deepStrictEqual(rows, [["b", "007", null]])
     assert.deepStrictEqual(Engine.parseParam("big=9007199254740993"), ["big", 9007199254740993n])
     assert.deepStrictEqual(Engine.parseParam("r=2.5"), ["r", 2.5])
+    const odd = Object.fromEntries(["é=1", "a(=2", "ab=3"].map(Engine.parseParam))
+    assert.deepStrictEqual([...Engine.prepare(db, "SELECT :é AS e, :ab AS ab", odd).rows()], [[1n, 3n]])
   })
 
   it("splits scripts at semicolons outside quotes and comments", () => {

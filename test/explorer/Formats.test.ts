@@ -77,6 +77,12 @@ describe("Formats", () => {
     }
   })
 
+  it("gives repeated column names distinct JSON keys", () => {
+    const w = writer("ndjson", ["id", "id", "id"])
+
+    assert.strictEqual(w.row([1n, 2n, 3n]), "{\"id\":1,\"id_2\":2,\"id_3\":3}\n")
+  })
+
   it("leaves out headers when asked", () => {
     assert.strictEqual(render("csv", [[1n, "a", null, null]], false).text, "1,a,,\r\n")
   })

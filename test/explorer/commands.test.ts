@@ -3,7 +3,7 @@
  * mirror filled from the sandbox.
  */
 import { assert, describe, it } from "@effect/vitest"
-import { execFile } from "node:child_process"
+import { execFile, spawn } from "node:child_process"
 import * as fs from "node:fs"
 import * as path from "node:path"
 import { resources } from "../../src/domain/Resource.js"
@@ -36,6 +36,23 @@ const drive = (steps: ReadonlyArray<{ expect: string; send: string }>, args: Rea
 const PROMPT = "unify> (\\x1b\\[\\d+G)?$"
 
 describe("sql", () => {
+  it("stops a running query on Ctrl-C", async () => {
+    const db = await mirror()
+    const child = spawn(process.execPath, [
+      BIN,
+      "sql",
+      "--db",
+      db,
+      "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x+1 FROM c) SELECT count(*) FROM c"
+    ])
+    setTimeout(() => child.kill("SIGINT"), 1500)
+    const started = Date.now()
+    const signal = await new Promise<NodeJS.Signals | null>((resolve) => child.on("close", (_, s) => resolve(s)))
+
+    assert.strictEqual(signal, "SIGINT")
+    assert.isBelow(Date.now() - started, 10_000)
+  })
+
   it("streams JSON with SQLite's types and binds parameters", async () => {
     const db = await mirror()
 
@@ -95,6 +112,21 @@ describe("sql", () => {
 })
 
 describe("status and jobs", () => {
+  it("says a file is not a mirror, and that a job id is unknown, with exit code 2", async () => {
+    const other = path.join(tempDir(), "other.db")
+    fs.writeFileSync(other, "")
+    const status = await cli(["status", "--db", other])
+    const unknown = await withSandbox({ enrollments: 5 }, (server) =>
+      cli(["jobs", "cancel", "00000000-0000-0000-0000-000000000000", "--resource", "enrollments"], {
+        UNIFY_API_KEY: server.apiKey,
+        UNIFY_BASE_URL: server.url
+      }))
+
+    assert.strictEqual(status.code, 2)
+    assert.include(status.stderr, "not a unify-explore database")
+    assert.strictEqual(unknown.code, 2)
+  })
+
   it("reports rows, checkpoint, last sync and budget as JSON", async () => {
     const db = await mirror()
 
@@ -191,6 +223,24 @@ describe("shell", () => {
     assert.include(out, "answer")
     // The runaway statement really stopped: the shell could leave at once.
     assert.notInclude(out, "DID-NOT-EXIT")
+  })
+
+  it("reports an unwritable .once target and carries on; .read runs dot-commands too", async () => {
+    const db = await mirror()
+    const script = path.join(tempDir(), "script.sql")
+    fs.writeFileSync(script, ".mode ndjson\nSELECT 2 AS two;\n")
+    const child = execFile(process.execPath, [BIN, "shell", "--db", db])
+    child.stdin!.end(`.once /nonexistent-dir/x.csv\nSELECT 1 AS one;\n.read ${script}\n`)
+    const [out, err] = await new Promise<[string, string]>((resolve) => {
+      let o = ""
+      let e = ""
+      child.stdout!.on("data", (c) => (o += c))
+      child.stderr!.on("data", (c) => (e += c))
+      child.on("close", () => resolve([o, e]))
+    })
+
+    assert.include(err, "cannot write /nonexistent-dir/x.csv")
+    assert.include(out, "{\"two\":2}")
   })
 
   it("runs piped statements and exits non-zero when one fails", async () => {
