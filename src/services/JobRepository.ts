@@ -118,14 +118,14 @@ const make = Effect.gen(function*() {
       Effect.map((rows) => Option.fromNullable(rows[0]))
     )
 
-  /** The newest unfinished, unexpired job for this resource and filter. */
-  const findResumable = (resource: string, filter: string, nowIso: string) =>
+  /** The newest unfinished, unexpired job for this resource, scope and filter. */
+  const findResumable = (resource: string, scope: string, filter: string, nowIso: string) =>
     select(
       "findResumable",
-      `SELECT * FROM jobs WHERE resource = ? AND filter = ?
+      `SELECT * FROM jobs WHERE resource = ? AND scope = ? AND filter = ?
          AND status IN ('IN_PROGRESS', 'FINISHED') AND expires_at > ?
        ORDER BY requested_at DESC LIMIT 1`,
-      [resource, filter, nowIso]
+      [resource, scope, filter, nowIso]
     ).pipe(Effect.map((rows) => Option.fromNullable(rows[0])))
 
   /** The newest job of a resource still being downloaded, whatever its filter. */

@@ -31,7 +31,7 @@ import { JobRepository, type LedgerJob } from "./JobRepository.js"
 import { Progress } from "./Progress.js"
 import { RecordStore } from "./RecordStore.js"
 import { SyncLog } from "./SyncLog.js"
-import { type PathStyle, type RemoteJob, UnifyApi } from "./UnifyApi.js"
+import { type RemoteJob, UnifyApi } from "./UnifyApi.js"
 
 export interface SyncPlan {
   readonly filter: Filter | undefined
@@ -364,7 +364,7 @@ const make = Effect.gen(function*() {
         onSome: (bound) => FilterSchema.withLowerBound(plan.filter ?? {}, bound)
       })
 
-      const resumable = yield* jobs.findResumable(resource, FilterSchema.canonical(filter ?? {}), yield* nowIso)
+      const resumable = yield* jobs.findResumable(resource, scope, FilterSchema.canonical(filter ?? {}), yield* nowIso)
       if (Option.isSome(resumable)) {
         yield* progress.note(resource, `resuming job ${resumable.value.job_id} (no new job spent)`)
       }
@@ -442,4 +442,3 @@ const failureMessage = <A, E>(exit: Exit.Exit<A, E>) =>
     })
     : null
 
-export type { PathStyle }
