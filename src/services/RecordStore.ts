@@ -1,6 +1,7 @@
 /**
  * Writes the mirror: a page of rows together with its bookkeeping in one
- * transaction, and a job's completion together with the checkpoint in
+ * transaction (rows written as they arrive, so memory does not grow with
+ * the page), and a job's completion together with the checkpoint in
  * another. Nothing else writes record tables.
  */
 import type BetterSqlite3 from "better-sqlite3"
@@ -11,14 +12,14 @@ import * as Option from "effect/Option"
 import type { Resource } from "../domain/Resource.js"
 import { tableOf } from "../domain/Resource.js"
 import { columnsOf, type StoredRow } from "../domain/Rows.js"
+import type { StoreError } from "../domain/errors.js"
 import { Database } from "./Database.js"
 import { indexesOf } from "./Migrations.js"
 
-export interface PageCommit {
+export interface PageTarget {
   readonly resource: Resource
   readonly jobId: string
   readonly page: number
-  readonly rows: ReadonlyArray<StoredRow>
   readonly syncedAt: string
 }
 
@@ -60,35 +61,44 @@ const make = Effect.gen(function*() {
     return statement
   }
 
-  /** Commits a page's rows and its ledger entry together; returns rows changed. */
-  const commitPage = Effect.fn("RecordStore.commitPage")(function*(commit: PageCommit) {
+  /**
+   * Writes one page: `fill` adds rows as they arrive, all inside one
+   * transaction that also records the page in the ledger. Nothing of the
+   * page is visible until that commit; a failure or interruption rolls it
+   * back whole. Callers must not write two pages at once (one connection).
+   */
+  const writePage = <E, R>(
+    target: PageTarget,
+    fill: (add: (rows: Iterable<StoredRow>) => Effect.Effect<void, StoreError>) => Effect.Effect<void, E, R>
+  ) => {
     const db = database.db
-    const statement = upsert(db, commit.resource)
-    return yield* database.transaction("commitPage", () => {
-      let changed = 0
-      let max: string | null = null
-      for (const row of commit.rows) {
-        changed += statement.run(
-          row.id,
-          row.updatedAt,
-          ...row.cells,
-          row.line,
-          commit.jobId,
-          commit.syncedAt
-        ).changes
-        if (max === null || row.updatedAt > max) max = row.updatedAt
-      }
+    const statement = upsert(db, target.resource)
+    const tally = { rows: 0, changed: 0, max: null as string | null }
+    const add = (rows: Iterable<StoredRow>) =>
+      database.use("writeRows", () => {
+        for (const row of rows) {
+          tally.changed += statement.run(row.id, row.updatedAt, ...row.cells, row.line, target.jobId, target.syncedAt)
+            .changes
+          tally.rows++
+          if (tally.max === null || row.updatedAt > tally.max) tally.max = row.updatedAt
+        }
+      })
+    const finish = database.use("commitPage", (db) => {
       db.prepare(
         `INSERT INTO job_pages (job_id, page, rows, max_updated_at, committed_at)
          VALUES (?, ?, ?, ?, ?)`
-      ).run(commit.jobId, commit.page, commit.rows.length, max, commit.syncedAt)
-      db.prepare(
-        `UPDATE jobs SET pages_done = pages_done + 1, rows_done = rows_done + ?
-         WHERE job_id = ?`
-      ).run(commit.rows.length, commit.jobId)
-      return changed
+      ).run(target.jobId, target.page, tally.rows, tally.max, target.syncedAt)
+      db.prepare("UPDATE jobs SET pages_done = pages_done + 1, rows_done = rows_done + ? WHERE job_id = ?")
+        .run(tally.rows, target.jobId)
+      db.exec("COMMIT")
+      return { rows: tally.rows, changed: tally.changed }
     })
-  })
+    return Effect.acquireUseRelease(
+      database.use("beginPage", (db) => db.exec("BEGIN IMMEDIATE")),
+      () => Effect.zipRight(fill(add), finish),
+      () => Effect.sync(() => db.inTransaction && db.exec("ROLLBACK"))
+    )
+  }
 
   /**
    * Marks the job COMPLETE and moves its scope's checkpoint to the greatest
@@ -147,7 +157,7 @@ const make = Effect.gen(function*() {
   const count = (resource: Resource) =>
     database.use("count", (db) => db.prepare(`SELECT count(*) FROM ${tableOf(resource)}`).pluck().get() as number)
 
-  return { commitPage, completeJob, prepareLoad, checkpoint, scopedCheckpoints, count } as const
+  return { writePage, completeJob, prepareLoad, checkpoint, scopedCheckpoints, count } as const
 })
 
 const readCheckpoint = (db: BetterSqlite3.Database, resource: Resource, scope: string) => {

@@ -19,6 +19,7 @@ import {
   MalformedRowError,
   PartialDataError,
   PollTimeoutError,
+  type StoreError,
   type SyncError
 } from "../domain/errors.js"
 import * as FilterSchema from "../domain/Filter.js"
@@ -157,23 +158,29 @@ const make = Effect.gen(function*() {
       }
     })
 
-  /** Rows of one page, parsed; a bad row fails the page before any write. */
-  const readPage = (job: LedgerJob, page: number) => (rows: Stream.Stream<string, ApiError>) =>
-    Stream.runFold(rows, { rows: [] as Array<StoredRow>, bad: undefined as string | undefined }, (acc, line) => {
-      if (acc.bad !== undefined) return acc
-      const row = parseRow(job.resource, line)
-      if (typeof row === "string") acc.bad = `row ${acc.rows.length + 1}: ${row}`
-      else acc.rows.push(row)
-      return acc
-    }).pipe(
-      Effect.flatMap((acc) =>
-        acc.bad === undefined
-          ? Effect.succeed(acc.rows)
-          : Effect.fail(
-            new MalformedRowError({ jobId: job.job_id, page, line: acc.rows.length + 1, detail: acc.bad.replace(/^row \d+: /, "") })
-          )
-      )
-    )
+  /**
+   * Streams one page's rows into the store as they arrive. A bad row fails
+   * the page, and its transaction rolls back: nothing of it is committed.
+   * The failure waits for the end of the body: a row cut short by a dropped
+   * connection is the connection's fault (retried), not the row's.
+   */
+  const writeRows = (job: LedgerJob, page: number, rows: Stream.Stream<string, ApiError>) =>
+    Effect.flatMap(nowIso, (syncedAt) =>
+      store.writePage({ resource: job.resource, jobId: job.job_id, page, syncedAt }, (add) => {
+        let line = 0
+        let bad: MalformedRowError | undefined
+        return Stream.runForEachChunk(rows, (chunk) => {
+          const parsed: Array<StoredRow> = []
+          for (const text of chunk) {
+            if (bad !== undefined) break
+            line++
+            const row = parseRow(job.resource, text)
+            if (typeof row === "string") bad = new MalformedRowError({ jobId: job.job_id, page, line, detail: row })
+            else parsed.push(row)
+          }
+          return add(parsed)
+        }).pipe(Effect.zipRight(Effect.suspend(() => (bad === undefined ? Effect.void : Effect.fail(bad)))))
+      }))
 
   interface Download {
     readonly pagesFetched: number
@@ -181,21 +188,30 @@ const make = Effect.gen(function*() {
     readonly rowsChanged: number
   }
 
-  /** One page's rows, checked against the job's total before any write. */
-  const fetchRows = (job: LedgerJob, page: number, pageSize: number, format: ResultFormat, total: number) =>
-    api.fetchPage<Array<StoredRow>, ApiError | MalformedRowError>(
+  /**
+   * Fetches one page and writes it, checked against the job's total before
+   * any write. `writer` lets one page write at a time while the next one's
+   * request is already under way.
+   */
+  const fetchPage = (
+    job: LedgerJob,
+    page: number,
+    request: { readonly pageSize: number; readonly format: ResultFormat; readonly total: number },
+    writer: Effect.Semaphore
+  ) =>
+    api.fetchPage<{ rows: number; changed: number }, ApiError | MalformedRowError | StoreError>(
       job.resource,
       job.job_id,
       job.api_paths,
-      { page, pageSize, format },
+      { page, pageSize: request.pageSize, format: request.format },
       (answer) =>
-        answer.total === undefined || answer.total === total
-          ? readPage(job, page)(answer.rows)
+        answer.total === undefined || answer.total === request.total
+          ? writer.withPermits(1)(writeRows(job, page, answer.rows))
           : Effect.fail(
             new DecodeError({
               operation: "results",
               detail: `page ${page} of job ${job.job_id} says the job has ${answer.total} rows, ` +
-                `but the job said ${total}`
+                `but the job said ${request.total}`
             })
           )
     )
@@ -214,6 +230,7 @@ const make = Effect.gen(function*() {
       const started = yield* Clock.currentTimeMillis
       const tally = { pagesFetched: 0, rowsReceived: 0, rowsChanged: 0 }
       let rowsDone = job.rows_done
+      const writer = yield* Effect.makeSemaphore(1)
 
       // A JSON page over the size cap (413) comes again as NDJSON: same
       // page numbers, so the ledger's accounting still holds.
@@ -227,21 +244,14 @@ const make = Effect.gen(function*() {
 
       const onePage = (page: number) =>
         Effect.gen(function*() {
-          const rows = yield* fetchRows(job, page, pageSize, format, total).pipe(
+          const written = yield* fetchPage(job, page, { pageSize, format, total }, writer).pipe(
             Effect.catchTag("PageTooLargeError", () =>
-              Effect.zipRight(toNdjson, fetchRows(job, page, pageSize, "ndjson", total)))
+              Effect.zipRight(toNdjson, fetchPage(job, page, { pageSize, format: "ndjson", total }, writer)))
           )
-          const changed = yield* store.commitPage({
-            resource: job.resource,
-            jobId: job.job_id,
-            page,
-            rows,
-            syncedAt: yield* nowIso
-          })
           tally.pagesFetched++
-          tally.rowsReceived += rows.length
-          tally.rowsChanged += changed
-          rowsDone += rows.length
+          tally.rowsReceived += written.rows
+          tally.rowsChanged += written.changed
+          rowsDone += written.rows
           yield* progress.pages({
             resource: job.resource,
             jobId: job.job_id,

@@ -429,6 +429,32 @@ const isRetryable = (error: unknown): error is RateLimitedError | ServerError | 
 const header = (response: HttpClientResponse.HttpClientResponse, name: string) =>
   Option.getOrUndefined(Headers.get(response.headers, name))
 
+/**
+ * The body's bytes, failing as a dropped connection when fewer arrive than
+ * Content-Length promised: a body cut at a line boundary parses cleanly, and
+ * only its length gives it away.
+ */
+const whole = (response: HttpClientResponse.HttpClientResponse) => {
+  const promised = Number(header(response, "content-length") ?? Number.NaN)
+  let received = 0
+  return response.stream.pipe(
+    Stream.mapError(transport("results")),
+    Stream.tap((chunk) => Effect.sync(() => void (received += chunk.length))),
+    Stream.concat(
+      Stream.suspend(() =>
+        Number.isFinite(promised) && received < promised
+          ? Stream.fail(
+            new TransportError({
+              operation: "results",
+              detail: `the answer was cut off after ${received} of ${promised} bytes`
+            })
+          )
+          : Stream.empty
+      )
+    )
+  )
+}
+
 const ndjsonPage = (response: HttpClientResponse.HttpClientResponse, request: PageRequest) =>
   Effect.gen(function*() {
     const given = header(response, "x-total")
@@ -439,8 +465,7 @@ const ndjsonPage = (response: HttpClientResponse.HttpClientResponse, request: Pa
         detail: `the NDJSON answer has an unreadable x-total header (${given})`
       })
     }
-    const rows = response.stream.pipe(
-      Stream.mapError(transport("results")),
+    const rows = whole(response).pipe(
       Stream.decodeText(),
       Stream.splitLines,
       Stream.filter((line) => line.length > 0)
@@ -463,7 +488,11 @@ const JsonEnvelope = Schema.Struct({
 /** A JSON page: the envelope is decoded, the rows are cut out as sent. */
 const jsonPage = (response: HttpClientResponse.HttpClientResponse, request: PageRequest) =>
   Effect.gen(function*() {
-    const text = yield* Effect.mapError(response.text, transport("results"))
+    const bytes = yield* Stream.runFold(whole(response), [] as Array<Uint8Array>, (all, chunk) => {
+      all.push(chunk)
+      return all
+    })
+    const text = Buffer.concat(bytes).toString("utf8")
     const envelope = yield* Effect.try({
       try: () => JSON.parse(text) as unknown,
       catch: () => new DecodeError({ operation: "results", detail: "the JSON page is not valid JSON" })
