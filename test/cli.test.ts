@@ -91,6 +91,11 @@ describe("unify-explore CLI", () => {
 
       assert.strictEqual(r.code, 3)
       assert.include(r.stderr, "refused the API key")
+      const json = await cli(["sync", "--db", path.join(tempDir(), "n.db"), "--json"], {
+        UNIFY_API_KEY: "not-the-key",
+        UNIFY_BASE_URL: server.url
+      })
+      assert.deepStrictEqual(JSON.parse(json.stdout).error.exitCode, 3)
       assert.notInclude(r.stderr, "not-the-key")
     })
   })

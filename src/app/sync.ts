@@ -16,6 +16,7 @@ import * as Instant from "../domain/Instant.js"
 import * as FilterSchema from "../domain/Filter.js"
 import type { Filter } from "../domain/Filter.js"
 import { pageSizeLimit, type Resource, resources, type ResultFormat } from "../domain/Resource.js"
+import { exitCodeOf } from "../ExitCodes.js"
 import * as Output from "../Output.js"
 import { Database } from "../services/Database.js"
 import { JobRepository } from "../services/JobRepository.js"
@@ -258,4 +259,11 @@ export const run = (flags: SyncFlags) =>
     const settings = yield* settingsFrom(flags, key)
     const outcomes = yield* runSync(settings).pipe(Effect.provide(syncLayer(settings, Progress.stderr)))
     yield* printSummary(settings, outcomes)
-  })
+  }).pipe(
+    // With --json, scripts get the failure on stdout too (the message stays on stderr).
+    Effect.tapError((error) =>
+      flags.json
+        ? Output.line(JSON.stringify({ error: { type: error._tag, message: error.message, exitCode: exitCodeOf(error) } }))
+        : Effect.void
+    )
+  )
