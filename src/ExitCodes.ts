@@ -20,7 +20,6 @@ export const ExitCode = {
 const byTag: Record<string, number> = {
   UsageError: ExitCode.usage,
   BadRequestError: ExitCode.usage,
-  ValidationError: ExitCode.usage,
   UnauthorizedError: ExitCode.auth,
   BudgetExhaustedError: ExitCode.rateLimited,
   RateLimitWaitError: ExitCode.rateLimited,

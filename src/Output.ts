@@ -8,7 +8,10 @@ export const stdout = (text: string) => Effect.sync(() => void process.stdout.wr
 
 export const line = (text: string) => stdout(`${text}\n`)
 
-export const stderr = (text: string) => Effect.sync(() => void process.stderr.write(`${text}\n`))
+/** A line on stderr, for code outside Effect (the explorer's async loops). */
+export const note = (text: string) => void process.stderr.write(`${text}\n`)
+
+export const stderr = (text: string) => Effect.sync(() => note(text))
 
 /** Numbers as people read them: 12,345. */
 export const count = (n: number) => n.toLocaleString("en-US")

@@ -2,6 +2,7 @@
  * Entry point: runs the CLI, turns a failure into one line on stderr and
  * its exit code (see ExitCodes.ts), and Ctrl-C / SIGTERM into 130 / 143.
  */
+import * as ValidationError from "@effect/cli/ValidationError"
 import * as NodeContext from "@effect/platform-node/NodeContext"
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import * as Cause from "effect/Cause"
@@ -17,18 +18,13 @@ import * as Output from "./Output.js"
 const report = (error: unknown) =>
   Effect.gen(function*() {
     // @effect/cli has already printed its own validation message.
-    if ((error as { _tag?: string })._tag !== "ValidationError" && !isCliError(error)) {
-      yield* Output.stderr(`unify-explore: ${(error as Error).message ?? String(error)}`)
+    if (ValidationError.isValidationError(error)) {
+      process.exitCode = ExitCode.usage
+      return
     }
-    process.exitCode = exitCodeOf(isCliError(error) ? { _tag: "ValidationError" } : error)
+    yield* Output.stderr(`unify-explore: ${(error as Error).message ?? String(error)}`)
+    process.exitCode = exitCodeOf(error)
   })
-
-const isCliError = (error: unknown) => {
-  const tag = (error as { _tag?: string })._tag ?? ""
-  return ["CommandMismatch", "CorrectedFlag", "HelpRequested", "MissingFlag", "MissingValue",
-    "NoBuiltInMatch", "UnclusteredFlag", "InvalidArgument", "InvalidValue", "MultipleValuesDetected",
-    "MissingSubcommand"].includes(tag)
-}
 
 const level = process.env.UNIFY_EXPLORE_LOG === "debug" ? LogLevel.Debug : LogLevel.Warning
 

@@ -3,6 +3,7 @@
  */
 import * as Effect from "effect/Effect"
 import { UsageError } from "../domain/errors.js"
+import * as Output from "../Output.js"
 import * as Engine from "./Engine.js"
 import { defaultFormat, defaultWriterOptions, type Format, writer } from "./Formats.js"
 import { watchClosed, writeRows } from "./Stream.js"
@@ -46,10 +47,10 @@ export const runScript = (run: ScriptRun) =>
           const result = await writeRows(prepared.rows(), out, process.stdout, run.maxRows)
           if (result.closed) return
           if (result.capped) {
-            process.stderr.write(`(stopped after ${result.rows} rows: --max-rows ${run.maxRows})\n`)
+            Output.note(`(stopped after ${result.rows} rows: --max-rows ${run.maxRows})`)
           }
           if (out.shortened()) {
-            process.stderr.write("(long values were shortened with …; use --format csv or json to see them whole)\n")
+            Output.note("(long values were shortened with …; use --format csv or json to see them whole)")
           }
         }
       } finally {
