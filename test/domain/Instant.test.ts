@@ -52,4 +52,57 @@ describe("Instant", () => {
       "2026-12-31T23:30:00.000000Z"
     )
   })
+
+  it("agrees with Date on many instants spelled every way, and rejects every cut-off spelling", () => {
+    let seed = 7
+    const next = (n: number) => {
+      seed = (seed * 1103515245 + 12345) % 2147483648
+      return seed % n
+    }
+    const two = (n: number) => String(n).padStart(2, "0")
+    for (let i = 0; i < 2000; i++) {
+      const ms = Date.UTC(1900, 0, 1) + next(200 * 366) * 86_400_000 + next(86_400) * 1000 + next(1000)
+      const offset = [0, 0, 60, -330, 345, 14 * 60, -12 * 60][next(7)]!
+      const local = new Date(ms + offset * 60_000).toISOString() // YYYY-MM-DDTHH:MM:SS.mmmZ
+      const zone = offset === 0 && next(2) === 0
+        ? ["Z", "z", "+00:00"][next(3)]!
+        : `${offset < 0 ? "-" : "+"}${two(Math.floor(Math.abs(offset) / 60))}${next(2) ? ":" : ""}${
+          two(Math.abs(offset) % 60)
+        }`
+      const fraction = [`.${local.slice(20, 23)}`, `.${local.slice(20, 23)}000`, `.${local.slice(20, 23)}000999`][next(3)]
+      const text = `${local.slice(0, 10)}${["T", "t", " "][next(3)]}${local.slice(11, 19)}${fraction}${zone}`
+      const expected = `${new Date(ms).toISOString().slice(0, 23)}000Z`
+
+      assert.strictEqual(Option.getOrNull(Instant.normalize(text)), expected, text)
+      assert.strictEqual(Option.getOrNull(Instant.toMillis(text)), ms, text)
+      for (let cut = 0; cut < text.length; cut++) {
+        assert.isTrue(Option.isNone(Instant.normalize(text.slice(0, cut))), text.slice(0, cut))
+      }
+    }
+  })
+
+  it("knows leap days and rejects malformed fields", () => {
+    assert.isTrue(Option.isSome(Instant.normalize("2024-02-29T00:00:00Z")))
+    assert.isTrue(Option.isSome(Instant.normalize("2000-02-29T00:00:00Z")))
+    assert.strictEqual(Option.getOrNull(Instant.normalize("0050-06-01T00:00:00+01:00")), "0050-05-31T23:00:00.000000Z")
+    for (
+      const text of [
+        "2023-02-29T00:00:00Z",
+        "1900-02-29T00:00:00Z",
+        "2026-04-31T00:00:00Z",
+        "2026-00-10T00:00:00Z",
+        "2026-01-01T00:60:00Z",
+        "2026-01-01T00:00:60Z",
+        "2026-01-01T00:00:00.Z",
+        "2026-01-01T00:00:00.1234567890Z",
+        "2026-01-01T00:00:00+19:00",
+        "2026-01-01T00:00:00+1:00",
+        "2026-01-01T00:00:00Z ",
+        "2026-01-01X00:00:00Z",
+        "２026-01-01T00:00:00Z"
+      ]
+    ) {
+      assert.isTrue(Option.isNone(Instant.normalize(text)), text)
+    }
+  })
 })
