@@ -3,6 +3,7 @@ import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Option from "effect/Option"
 import * as Instant from "../../src/domain/Instant.js"
+import { PAGE_SIZE } from "../../src/services/Database.js"
 import { SyncLog } from "../../src/services/SyncLog.js"
 import { SyncWorkflow } from "../../src/services/SyncWorkflow.js"
 import { expectedRows, layerFor, mirrorRows, plan, query, sandbox, tempDb, watching } from "../layers/harness.js"
@@ -30,8 +31,9 @@ describe("SyncWorkflow", () => {
       assert.strictEqual(outcomes[0].pagesFetched, 3)
       // A first load skips the secondary indexes and builds them at the end.
       const indexes = query<{ name: string }>(db, "SELECT name FROM sqlite_schema WHERE type = 'index' AND sql IS NOT NULL")
-      assert.includeMembers(indexes.map((i) => i.name), ["enrollments_status", "enrollment_steps_sequence_id_step_number"])
-      assert.strictEqual(indexes.filter((i) => i.name.startsWith("enrollment")).length, 14)
+      assert.includeMembers(indexes.map((i) => i.name), ["enrollments_person_id", "enrollment_steps_sequence_id_step_number"])
+      assert.strictEqual(indexes.filter((i) => i.name.startsWith("enrollment")).length, 8)
+      assert.strictEqual(query<{ page_size: number }>(db, "PRAGMA page_size")[0]!.page_size, PAGE_SIZE)
       assert.strictEqual(
         outcomes[0].checkpoint,
         maxInstant(server.records("enrollments").map((r) => r.updated_at))
