@@ -191,7 +191,7 @@ const settingsFrom = (flags: SyncFlags, key: Redacted.Redacted<string>) =>
 
 /** The API client over real HTTP. */
 export const apiLayer = (settings: ApiSettings) =>
-  UnifyApi.layer(settings).pipe(Layer.provide(NodeHttpClient.layerUndici))
+  UnifyApi.layer(settings).pipe(Layer.provide(NodeHttpClient.layer))
 
 /** The stores over one database file, writable. */
 export const storeLayer = (db: string) =>
