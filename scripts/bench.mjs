@@ -37,6 +37,8 @@ const USAGE = `usage: npm run bench -- [options]
   --resource R          enrollments (default), enrollment-steps, or all
   --rate-enrollments N  enrollments for the rate-limited run (default N)
   --cold-runs K         runs per cold-start median (default 10)
+  --repeats K           rounds of sync, floor and anchor; each figure is
+                        the median round's, peak RSS the largest (default 3)
   --out FILE            JSON figures (default bench-results/bench-<time>.json)
   --quick               tiny sizes, for the test suite's smoke run
 `
@@ -66,6 +68,7 @@ const parseOptions = (argv) => {
       resource: { type: "string", default: "enrollments" },
       "rate-enrollments": { type: "string" },
       "cold-runs": { type: "string" },
+      repeats: { type: "string" },
       out: { type: "string" },
       quick: { type: "boolean", default: false },
       help: { type: "boolean", default: false }
@@ -94,6 +97,7 @@ const optionsFrom = (values) => {
     rateEnrollments: int("rate-enrollments", enrollments),
     memoryEnrollments: Math.max(1, Math.round(enrollments / 4)),
     coldRuns: int("cold-runs", quick ? 3 : 10),
+    repeats: int("repeats", quick ? 1 : 3),
     timeoutMs: quick ? 60_000 : 600_000,
     out: values.out ?? path.join(ROOT, "bench-results", `bench-${stamp}.json`)
   }
@@ -114,36 +118,58 @@ const checkRows = (name, expected, reported, stored) => {
   }
 }
 
-/** The sync and the floor, each into its own file; rows checked. */
-const syncAndFloor = async (server, options, dir, data) => {
-  const resources = resourcesOf(options.resource)
-  const common = { resource: options.resource, timeoutMs: options.timeoutMs }
-  const syncDb = path.join(dir, "sync.db")
-  const floorDb = path.join(dir, "floor.db")
-
-  step(`sync: ${count(data.rows)} rows in ${data.pages} page(s)`)
-  const sync = await runSync(server, {
-    ...common,
-    db: syncDb,
-    rates: UNLIMITED_RATE
-  })
-  checkRows("sync", data.rows, sync.rows, countRows(syncDb, resources))
-
-  step("floor")
-  const floor = await runFloor(server, { ...common, db: floorDb })
-  checkRows("floor", data.rows, floor.rows, countRows(floorDb, resources))
-  return { sync, floor, syncDb }
+/**
+ * One run standing for several: the one with the median wall time, with
+ * the largest peak RSS of them all (memory is judged on the worst run).
+ */
+const medianRun = (runs) => {
+  const sorted = [...runs].sort((a, b) => a.wallMs - b.wallMs)
+  const peakRssBytes = Math.max(...runs.map((run) => run.peakRssBytes))
+  return {
+    ...sorted[Math.floor((sorted.length - 1) / 2)],
+    peakRssBytes,
+    wallMsEach: runs.map((run) => run.wallMs)
+  }
 }
 
-const anchorOf = async (options, dir, data) => {
-  step(`anchor (${ANCHOR})`)
-  const anchor = await runAnchor(data, {
-    db: path.join(dir, "anchor.db"),
-    timeoutMs: options.timeoutMs
-  })
-  if (anchor === undefined) step(`${ANCHOR} is not installed: skipped`)
-  else checkRows("anchor", data.rows, anchor.rows, anchor.rows)
-  return anchor
+/**
+ * Rounds of sync, floor and anchor, each run into a fresh file and its rows
+ * checked. Interleaved, so a busy spell of the machine hurts all three.
+ */
+const throughputRounds = async (server, options, dir, data) => {
+  const resources = resourcesOf(options.resource)
+  const common = { resource: options.resource, timeoutMs: options.timeoutMs }
+  const runs = { sync: [], floor: [], anchor: [] }
+  let syncDb
+  for (let round = 1; round <= options.repeats; round++) {
+    const file = (name) => path.join(dir, `${name}-${round}.db`)
+    const of = options.repeats > 1 ? ` (round ${round} of ${options.repeats})` : ""
+    step(`sync: ${count(data.rows)} rows in ${data.pages} page(s)${of}`)
+    syncDb = file("sync")
+    const sync = await runSync(server, { ...common, db: syncDb, rates: UNLIMITED_RATE })
+    checkRows("sync", data.rows, sync.rows, countRows(syncDb, resources))
+    runs.sync.push(sync)
+
+    step(`floor${of}`)
+    const floor = await runFloor(server, { ...common, db: file("floor") })
+    checkRows("floor", data.rows, floor.rows, countRows(file("floor"), resources))
+    runs.floor.push(floor)
+
+    step(`anchor (${ANCHOR})${of}`)
+    const anchor = await runAnchor(data, { db: file("anchor"), timeoutMs: options.timeoutMs })
+    if (anchor === undefined) {
+      step(`${ANCHOR} is not installed: skipped`)
+    } else {
+      checkRows("anchor", data.rows, anchor.rows, anchor.rows)
+      runs.anchor.push(anchor)
+    }
+  }
+  return {
+    sync: medianRun(runs.sync),
+    floor: medianRun(runs.floor),
+    anchor: runs.anchor.length === 0 ? undefined : medianRun(runs.anchor),
+    syncDb
+  }
 }
 
 /** Median start-up of two commands that do (almost) nothing. */
@@ -163,15 +189,9 @@ const throughputStage = (options, dir) =>
     async (server) => {
       step(`generating ${count(options.enrollments)} enrollments`)
       const data = prepareData(server, options.resource, dir)
-      const { sync, floor, syncDb } = await syncAndFloor(
-        server,
-        options,
-        dir,
-        data
-      )
-      const anchor = await anchorOf(options, dir, data)
+      const { syncDb, ...runs } = await throughputRounds(server, options, dir, data)
       const cold = await coldStarts(options, syncDb)
-      return { data, sync, floor, anchor, cold }
+      return { data, ...runs, cold }
     }
   )
 
@@ -273,7 +293,8 @@ const sizesOf = (options, results) => ({
     nRows: results.memory.n.rows,
     fourNRows: results.memory.fourN.rows
   },
-  coldRuns: options.coldRuns
+  coldRuns: options.coldRuns,
+  repeats: options.repeats
 })
 
 const mb = (bytes) => `${(bytes / 1e6).toFixed(1)} MB`
@@ -282,7 +303,8 @@ const notesOf = (options, results, sizes, cpu) => [
   `sizes: ${count(sizes.rows)} rows (${options.resource}), ` +
     `${sizes.pages} page(s) of ${count(PAGE_SIZE)}, ` +
     `${mb(sizes.ndjsonBytes)} of NDJSON; sync and floor with the ` +
-    "sandbox's rate limits off and job delay 0.",
+    "sandbox's rate limits off and job delay 0; " +
+    `median of ${options.repeats} interleaved round(s), peak RSS the largest.`,
   `floor: scripts/floor.mjs (fetch, the product's parseRow, one prepared ` +
     "upsert, one transaction per page).",
   results.anchor === undefined
@@ -328,6 +350,11 @@ const makeReport = (options, results, loadBefore) => {
     sizes,
     anchor: { tool: ANCHOR, skipped: results.anchor === undefined },
     figures: figureMap(figureList),
+    roundsWallMs: {
+      sync: results.sync.wallMsEach,
+      floor: results.floor.wallMsEach,
+      anchor: results.anchor?.wallMsEach ?? null
+    },
     coldStartRunsMs: {
       sql: results.cold.sql.times,
       help: results.cold.help.times

@@ -21,6 +21,7 @@ import { setTimeout as sleep } from "node:timers/promises"
 import { parseArgs } from "node:util"
 import { tableOf } from "../dist/domain/Resource.js"
 import { columnsOf, parseRow } from "../dist/domain/Rows.js"
+import { PAGE_SIZE as PAGE_SIZE_BYTES } from "../dist/services/Database.js"
 import { migrations } from "../dist/services/Migrations.js"
 
 const PAGE_SIZE = 10_000
@@ -33,6 +34,7 @@ const RESOURCES = {
 
 const openDb = (file) => {
   const db = new BetterSqlite3(file)
+  db.pragma(`page_size = ${PAGE_SIZE_BYTES}`) // as the sync's files have
   db.pragma("journal_mode = WAL")
   db.pragma("synchronous = NORMAL")
   for (const { sql } of migrations) db.transaction(() => db.exec(sql))()

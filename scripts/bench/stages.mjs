@@ -59,6 +59,8 @@ const writeNdjson = (file, records) => {
       const chunk = records.slice(i, i + 1000).map((r) => `${r.line}\n`)
       bytes += fs.writeSync(fd, chunk.join(""))
     }
+    // On disk before any stopwatch starts, not written back during a run.
+    fs.fsyncSync(fd)
   } finally {
     fs.closeSync(fd)
   }

@@ -95,7 +95,7 @@ export const run = (flags: DemoFlags) =>
       json: flags.json,
       waitLock: false,
       origin: demoOrigin(flags),
-      plan: { ...defaultPlan, poll: { initialMs: 250, maxMs: 2_000, timeoutMs: 60_000 } },
+      plan: { ...defaultPlan, poll: { ...defaultPlan.poll, maxMs: 2_000, timeoutMs: 60_000 } },
       api: { ...defaultSettings, baseUrl: server.url, apiKey: Redacted.make(server.apiKey) }
     }
     const outcomes = yield* runSync(settings).pipe(Effect.provide(syncLayer(settings, Progress.stderr)))

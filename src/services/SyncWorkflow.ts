@@ -53,7 +53,9 @@ export const defaultPlan: SyncPlan = {
   pageSize: 10_000,
   concurrency: 2,
   dailyJobBudget: 100,
-  poll: { initialMs: 500, maxMs: 10_000, timeoutMs: 30 * 60_000 }
+  // A short first pause: small jobs finish in well under a second, and
+  // status calls (10/s allowed) are the cheapest limit to spend.
+  poll: { initialMs: 100, maxMs: 10_000, timeoutMs: 30 * 60_000 }
 }
 
 export interface ResourceOutcome {
