@@ -5,6 +5,10 @@
  * modules. better-sqlite3 stays outside: it is a native addon.
  */
 import { build } from "esbuild"
+import * as fs from "node:fs"
+
+// Chunk names carry content hashes: old ones would pile up.
+fs.rmSync("dist/cli", { recursive: true, force: true })
 
 await build({
   entryPoints: { bin: "src/bin.ts", QueryWorker: "src/explorer/QueryWorker.ts" },

@@ -191,7 +191,13 @@ const settingsFrom = (flags: SyncFlags, key: Redacted.Redacted<string>) =>
 
 /** The API client over real HTTP. */
 export const apiLayer = (settings: ApiSettings) =>
-  UnifyApi.layer(settings).pipe(Layer.provide(NodeHttpClient.layer))
+  UnifyApi.layer(settings).pipe(
+    // node:http rather than undici: nothing to instantiate (undici's parser
+    // is WebAssembly), which the benchmark measured as 40 MB less RSS and a
+    // quicker start. Keep-alive spares the real API a handshake per page.
+    Layer.provide(NodeHttpClient.layerWithoutAgent),
+    Layer.provide(NodeHttpClient.makeAgentLayer({ keepAlive: true }))
+  )
 
 /** The stores over one database file, writable. */
 export const storeLayer = (db: string) =>
