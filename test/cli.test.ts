@@ -70,13 +70,25 @@ describe("unify-explore CLI", () => {
       const r = await cli(["sync", "--db", db, "--json"], { UNIFY_API_KEY: key, UNIFY_BASE_URL: server.url })
 
       assert.strictEqual(r.code, 0, r.stderr)
-      const summary = JSON.parse(r.stdout) as { jobsCreated: number; resources: Array<{ resource: string }> }
+      const summary = JSON.parse(r.stdout) as {
+        jobsCreated: number
+        resources: Array<{ resource: string; jobsCreated: number; resumed: boolean }>
+      }
       assert.strictEqual(summary.jobsCreated, 2)
       assert.deepStrictEqual(summary.resources.map((o) => o.resource), [...resources])
       assert.include(r.stderr, "enrollments: creating a query job")
       for (const resource of resources) {
         assert.deepStrictEqual(mirrorRows(db, resource), expectedRows(server, resource))
       }
+      // The steps job was under way before the first enrollments page landed.
+      const handle = new BetterSqlite3(db, { readonly: true })
+      const [stepsRequested, firstPage] = handle.prepare(
+        `SELECT (SELECT requested_at FROM jobs WHERE resource = 'enrollment-steps'),
+                (SELECT min(committed_at) FROM job_pages JOIN jobs USING (job_id) WHERE resource = 'enrollments')`
+      ).raw().get() as [string, string]
+      handle.close()
+      assert.isBelow(stepsRequested.localeCompare(firstPage), 0, `${stepsRequested} vs ${firstPage}`)
+      assert.deepStrictEqual(summary.resources.map((o) => [o.jobsCreated, o.resumed]), [[1, false], [1, false]])
       assert.notInclude(r.stdout + r.stderr, key)
       assert.notInclude(fs.readFileSync(db).toString("latin1"), key)
     })
@@ -110,6 +122,8 @@ describe("unify-explore CLI", () => {
       assert.strictEqual(r.code, 4)
       assert.include(r.stderr, "The next slot frees at")
       assert.strictEqual(server.stats().creations.length, 1)
+      // The one job went to the resource synced first.
+      assert.deepStrictEqual(mirrorRows(db, "enrollments"), expectedRows(server, "enrollments"))
     })
   })
 

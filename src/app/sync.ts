@@ -219,9 +219,21 @@ export const runSync = (settings: SyncSettings) =>
     yield* Effect.flatMap(SyncLog, (log) => log.markAbandoned(Instant.fromDate(new Date())))
     yield* checkOrigin(settings.db, settings.origin)
     const workflow = yield* SyncWorkflow
+    // Later resources' jobs are started first (budget allowing the earlier
+    // ones theirs), so the server prepares them while the first one
+    // downloads. A failure here is left to that resource's own turn, which
+    // retries and reports it.
+    const started = new Map<Resource, string>()
+    for (const [index, resource] of settings.resources.entries()) {
+      if (index === 0) continue
+      const job = yield* workflow.startJob(resource, settings.plan, index).pipe(
+        Effect.orElseSucceed(() => Option.none<string>())
+      )
+      if (Option.isSome(job)) started.set(resource, job.value)
+    }
     const outcomes: Array<ResourceOutcome> = []
     for (const resource of settings.resources) {
-      outcomes.push(yield* workflow.run(resource, settings.plan))
+      outcomes.push(yield* workflow.run(resource, settings.plan, started.get(resource)))
     }
     return outcomes
   }).pipe(

@@ -358,8 +358,38 @@ const make = Effect.gen(function*() {
       return total
     })
 
-  /** Syncs one resource; see the module comment. */
-  const run = Effect.fn("SyncWorkflow.run")(function*(resource: Resource, plan: SyncPlan) {
+  /** The checkpoint's filter scope, and the filter a new job would carry. */
+  const jobFilter = (resource: Resource, plan: SyncPlan) =>
+    Effect.gen(function*() {
+      const scope = FilterSchema.canonical(plan.filter ?? {})
+      const checkpoint = yield* store.checkpoint(resource, scope)
+      const lowerBound = plan.full ? Option.none() : Option.map(checkpoint, (c) => c.updatedAt)
+      const filter = Option.match(lowerBound, {
+        onNone: () => plan.filter,
+        onSome: (bound) => FilterSchema.withLowerBound(plan.filter ?? {}, bound)
+      })
+      const resumable = yield* jobs.findResumable(resource, scope, FilterSchema.canonical(filter ?? {}), yield* nowIso)
+      return { scope, lowerBound, filter, resumable }
+    })
+
+  /**
+   * Creates the job `run` would create, unless one can be resumed or the
+   * daily budget must keep `reserve` jobs for the resources synced before
+   * this one, so the server prepares it while they download. Returns the
+   * new job's id, for `run` to count as created by this sync.
+   */
+  const startJob = Effect.fn("SyncWorkflow.startJob")(function*(resource: Resource, plan: SyncPlan, reserve: number) {
+    const { scope, filter, resumable } = yield* jobFilter(resource, plan)
+    const budget = yield* jobs.budget(yield* Clock.currentTimeMillis)
+    if (Option.isSome(resumable) || budget.used + reserve >= plan.dailyJobBudget) return Option.none<string>()
+    return Option.some((yield* createJob(resource, filter, scope, plan)).job_id)
+  })
+
+  /**
+   * Syncs one resource; see the module comment. `startedJob` is a job that
+   * `startJob` created for it earlier in this sync.
+   */
+  const run = Effect.fn("SyncWorkflow.run")(function*(resource: Resource, plan: SyncPlan, startedJob?: string) {
     const started = yield* Clock.currentTimeMillis
     const runId = yield* log.start(resource, yield* nowIso)
     const created = { count: 0 }
@@ -372,20 +402,13 @@ const make = Effect.gen(function*() {
         yield* api.rememberPaths(remembered.value)
       }
       yield* store.prepareLoad(resource)
-      const scope = FilterSchema.canonical(plan.filter ?? {})
-      const checkpoint = yield* store.checkpoint(resource, scope)
-      const lowerBound = plan.full ? Option.none() : Option.map(checkpoint, (c) => c.updatedAt)
-      const filter = Option.match(lowerBound, {
-        onNone: () => plan.filter,
-        onSome: (bound) => FilterSchema.withLowerBound(plan.filter ?? {}, bound)
-      })
-
-      const resumable = yield* jobs.findResumable(resource, scope, FilterSchema.canonical(filter ?? {}), yield* nowIso)
-      if (Option.isSome(resumable)) {
+      const { scope, lowerBound, filter, resumable } = yield* jobFilter(resource, plan)
+      const resumed = Option.isSome(resumable) && resumable.value.job_id !== startedJob
+      if (resumed) {
         yield* progress.note(resource, `resuming job ${resumable.value.job_id} (no new job spent)`)
       }
       const job = Option.isSome(resumable) ? resumable.value : yield* createJob(resource, filter, scope, plan)
-      if (Option.isNone(resumable)) created.count++
+      if (!resumed) created.count++
       jobId = job.job_id
 
       const result = yield* finishJob(job, filter, plan, created, sum)
@@ -414,7 +437,7 @@ const make = Effect.gen(function*() {
       return {
         resource,
         jobId: ledger.job_id,
-        resumed: Option.isSome(resumable) && resumable.value.job_id === ledger.job_id,
+        resumed: resumed && job.job_id === ledger.job_id,
         jobsCreated: created.count,
         lowerBound: Option.getOrNull(lowerBound),
         totalRows: result.total,
@@ -447,7 +470,7 @@ const make = Effect.gen(function*() {
     )
   })
 
-  return { run } as const
+  return { run, startJob } as const
 })
 
 const failureMessage = <A, E>(exit: Exit.Exit<A, E>) =>
