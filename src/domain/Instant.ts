@@ -70,7 +70,7 @@ const scan = (text: string): Fields | undefined => {
   } else if (zone === "+" || zone === "-") {
     const colon = text[at + 3] === ":" ? 1 : 0
     const oh = digits(text, at + 1, 2), om = digits(text, at + 3 + colon, 2)
-    if (oh < 0 || om < 0) return undefined
+    if (oh < 0 || om < 0 || om > 59) return undefined
     offsetMinutes = (zone === "-" ? -1 : 1) * (oh * 60 + om)
     if (Math.abs(offsetMinutes) > 18 * 60) return undefined
     at += 5 + colon
@@ -91,10 +91,31 @@ const daysFromCivil = (year: number, month: number, day: number) => {
   return era * 146097 + dayOfEra - 719468
 }
 
-const microsOf = (f: Fields): Micros => {
+/**
+ * An instant as whole seconds since the epoch and microseconds past them:
+ * kept apart, because microseconds alone pass 2^53 after the year 2255.
+ */
+interface Exact {
+  readonly seconds: number
+  readonly micros: number
+}
+
+/** The canonical spelling's range: years 0000 to 9999, UTC. */
+const MIN_SECONDS = daysFromCivil(0, 1, 1) * 86_400
+const MAX_SECONDS = daysFromCivil(10_000, 1, 1) * 86_400 - 1
+
+/** The instant of a timestamp's parts, unless it falls outside 0000–9999 UTC. */
+const exactOf = (f: Fields): Exact | undefined => {
   const seconds = daysFromCivil(f.year, f.month, f.day) * 86_400 +
     f.hour * 3600 + f.minute * 60 + f.second - f.offsetMinutes * 60
-  return seconds * 1_000_000 + fractionMicros(f.fraction)
+  return seconds < MIN_SECONDS || seconds > MAX_SECONDS
+    ? undefined
+    : { seconds, micros: fractionMicros(f.fraction) }
+}
+
+const exact = (text: string): Exact | undefined => {
+  const fields = scan(text)
+  return fields === undefined ? undefined : exactOf(fields)
 }
 
 /** Up to six fractional digits as microseconds; later digits are dropped. */
@@ -102,10 +123,8 @@ const fractionMicros = (fraction: string) =>
   fraction === "" ? 0 : Number(fraction.padEnd(6, "0").slice(0, 6))
 
 /** Parses a timestamp into microseconds since the epoch, if it is one. */
-export const parseMicros = (text: string): Option.Option<Micros> => {
-  const fields = scan(text)
-  return fields === undefined ? Option.none() : Option.some(microsOf(fields))
-}
+export const parseMicros = (text: string): Option.Option<Micros> =>
+  Option.map(Option.fromNullable(exact(text)), (e) => e.seconds * 1_000_000 + e.micros)
 
 const daysIn = (year: number, month: number) =>
   month === 2
@@ -114,16 +133,19 @@ const daysIn = (year: number, month: number) =>
     ? 30
     : 31
 
-/** The canonical spelling of an instant given in microseconds. */
-export const formatMicros = (micros: Micros): string => {
-  const wholeSeconds = Math.floor(micros / 1_000_000)
-  const date = new Date(wholeSeconds * 1000)
-  const fraction = micros - wholeSeconds * 1_000_000
+const format = ({ micros, seconds }: Exact): string => {
+  const date = new Date(seconds * 1000)
   return `${pad(date.getUTCFullYear(), 4)}-${pad(date.getUTCMonth() + 1, 2)}-${
     pad(date.getUTCDate(), 2)
   }T${pad(date.getUTCHours(), 2)}:${pad(date.getUTCMinutes(), 2)}:${
     pad(date.getUTCSeconds(), 2)
-  }.${pad(fraction, 6)}Z`
+  }.${pad(micros, 6)}Z`
+}
+
+/** The canonical spelling of an instant given in microseconds. */
+export const formatMicros = (micros: Micros): string => {
+  const seconds = Math.floor(micros / 1_000_000)
+  return format({ seconds, micros: micros - seconds * 1_000_000 })
 }
 
 /**
@@ -134,21 +156,21 @@ export const formatMicros = (micros: Micros): string => {
 export const normalize = (text: string): Option.Option<string> => {
   const fields = scan(text)
   if (fields === undefined) return Option.none()
-  if (fields.offsetMinutes !== 0) return Option.some(formatMicros(microsOf(fields)))
+  if (fields.offsetMinutes !== 0) return Option.map(Option.fromNullable(exactOf(fields)), format)
   if (text.length === 27 && text[10] === "T" && text[26] === "Z") return Option.some(text)
   const micros = pad(fractionMicros(fields.fraction), 6)
   return Option.some(`${text.slice(0, 10)}T${text.slice(11, 19)}.${micros}Z`)
 }
 
 /** Whether the text is a timestamp this module understands. */
-export const isInstant = (text: string): boolean =>
-  Option.isSome(parseMicros(text))
+export const isInstant = (text: string): boolean => exact(text) !== undefined
 
 /** Orders two timestamps as instants; unparseable text sorts first. */
 export const compare = (a: string, b: string): -1 | 0 | 1 => {
-  const x = Option.getOrElse(parseMicros(a), () => -Infinity)
-  const y = Option.getOrElse(parseMicros(b), () => -Infinity)
-  return x < y ? -1 : x > y ? 1 : 0
+  const x = exact(a), y = exact(b)
+  if (x === undefined || y === undefined) return x === y ? 0 : x === undefined ? -1 : 1
+  const diff = x.seconds - y.seconds || x.micros - y.micros
+  return diff < 0 ? -1 : diff > 0 ? 1 : 0
 }
 
 /** The canonical spelling of "now" (or of a `Date`). */
@@ -156,4 +178,4 @@ export const fromDate = (date: Date): string => formatMicros(date.getTime() * 10
 
 /** Milliseconds since the epoch of a timestamp, if it is one. */
 export const toMillis = (text: string): Option.Option<number> =>
-  Option.map(parseMicros(text), (micros) => Math.floor(micros / 1000))
+  Option.map(Option.fromNullable(exact(text)), (e) => e.seconds * 1000 + Math.floor(e.micros / 1000))

@@ -58,10 +58,12 @@ export const migrate = (db: BetterSqlite3.Database, through = Number.POSITIVE_IN
     throw new Error("not a unify-explore database (it has other tables); choose another --db")
   }
   db.exec("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)")
-  const current = (db.prepare("SELECT max(version) AS v FROM schema_migrations").get() as { v: number | null }).v ?? 0
+  const current = () => (db.prepare("SELECT max(version) AS v FROM schema_migrations").get() as { v: number | null }).v ?? 0
   for (const migration of migrations) {
-    if (migration.version <= current || migration.version > through) continue
+    if (migration.version > through) break
     db.transaction(() => {
+      // Read under the write lock: another process may have just applied it.
+      if (migration.version <= current()) return
       db.exec(migration.sql)
       db.prepare("INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)")
         .run(migration.version, new Date().toISOString())

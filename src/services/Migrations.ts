@@ -209,10 +209,10 @@ CREATE TABLE meta (
     version: 4,
     sql: [
       ...(["enrollments", "enrollment-steps"] as const).flatMap(droppedIndexes).map((i) => `DROP INDEX IF EXISTS ${i.name};`),
-      "DROP VIEW v_sequence_funnel;",
-      "DROP VIEW v_sequence_rates;",
-      "DROP VIEW v_mailbox_rates;",
-      "DROP VIEW v_step_engagement;",
+      "DROP VIEW IF EXISTS v_sequence_funnel;",
+      "DROP VIEW IF EXISTS v_sequence_rates;",
+      "DROP VIEW IF EXISTS v_mailbox_rates;",
+      "DROP VIEW IF EXISTS v_step_engagement;",
       analystViews("+")
     ].join("\n")
   }

@@ -96,6 +96,10 @@ describe("Instant", () => {
         "2026-01-01T00:00:00.Z",
         "2026-01-01T00:00:00.1234567890Z",
         "2026-01-01T00:00:00+19:00",
+        "2026-01-01T00:00:00+05:99",
+        "2026-01-01T00:00:00+00:60",
+        "0000-01-01T00:30:00+01:00", // before year 0000 in UTC
+        "9999-12-31T23:59:59-01:00", // after year 9999 in UTC
         "2026-01-01T00:00:00+1:00",
         "2026-01-01T00:00:00Z ",
         "2026-01-01X00:00:00Z",
@@ -104,5 +108,18 @@ describe("Instant", () => {
     ) {
       assert.isTrue(Option.isNone(Instant.normalize(text)), text)
     }
+  })
+
+  it("keeps every microsecond far from 1970, where microseconds pass 2^53", () => {
+    assert.strictEqual(
+      Option.getOrNull(Instant.normalize("2300-06-01T00:00:00.999999+01:00")),
+      "2300-05-31T23:00:00.999999Z"
+    )
+    assert.strictEqual(
+      Option.getOrNull(Instant.normalize("8752-08-05T23:00:38.999999999+0900")),
+      "8752-08-05T14:00:38.999999Z"
+    )
+    assert.strictEqual(Instant.compare("3000-01-01T00:00:00.000001Z", "3000-01-01T00:00:00.000000Z"), 1)
+    assert.strictEqual(Instant.compare("3000-01-01T01:00:00.000001+01:00", "3000-01-01T00:00:00.000001Z"), 0)
   })
 })

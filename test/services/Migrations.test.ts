@@ -47,4 +47,16 @@ describe("Migrations", () => {
       }
       db.close()
     }))
+
+  it("migration 4 does not need the views a user dropped", () => {
+    const db = new BetterSqlite3(tempDb())
+    migrate(db, 3)
+    db.exec("DROP VIEW v_mailbox_rates")
+
+    migrate(db)
+
+    assert.strictEqual(db.prepare("SELECT max(version) FROM schema_migrations").pluck().get(), 4)
+    assert.deepStrictEqual(db.prepare("SELECT * FROM v_mailbox_rates").all(), [])
+    db.close()
+  })
 })
