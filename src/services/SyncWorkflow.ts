@@ -60,8 +60,8 @@ export const defaultPlan: SyncPlan = {
 
 /**
  * Each pause is this much longer than the one before. A job is seen done
- * on average (growth - 1) / 2 of its time late: a tenth here, for about a
- * dozen more status calls per minute-long job than growing by half.
+ * on average (growth - 1) / 2 of its time late: an eighth here, for about
+ * seven more status calls per minute-long job than growing by half.
  */
 const POLL_GROWTH = 1.25
 
