@@ -26,6 +26,17 @@ interface Fields {
   readonly offsetMinutes: number
 }
 
+const daysIn = (year: number, month: number) =>
+  month === 2
+    ? (year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28)
+    : month === 4 || month === 6 || month === 9 || month === 11
+    ? 30
+    : 31
+
+/** Up to six fractional digits as microseconds; later digits are dropped. */
+const fractionMicros = (fraction: string) =>
+  fraction === "" ? 0 : Number(fraction.padEnd(6, "0").slice(0, 6))
+
 /** The number spelled by `width` ASCII digits at `at`, or -1. */
 const digits = (text: string, at: number, width: number): number => {
   let n = 0
@@ -118,20 +129,9 @@ const exact = (text: string): Exact | undefined => {
   return fields === undefined ? undefined : exactOf(fields)
 }
 
-/** Up to six fractional digits as microseconds; later digits are dropped. */
-const fractionMicros = (fraction: string) =>
-  fraction === "" ? 0 : Number(fraction.padEnd(6, "0").slice(0, 6))
-
 /** Parses a timestamp into microseconds since the epoch, if it is one. */
 export const parseMicros = (text: string): Option.Option<Micros> =>
   Option.map(Option.fromNullable(exact(text)), (e) => e.seconds * 1_000_000 + e.micros)
-
-const daysIn = (year: number, month: number) =>
-  month === 2
-    ? (year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28)
-    : month === 4 || month === 6 || month === 9 || month === 11
-    ? 30
-    : 31
 
 const format = ({ micros, seconds }: Exact): string => {
   const date = new Date(seconds * 1000)
